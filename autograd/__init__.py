@@ -1,0 +1,100 @@
+"""chainrule's autograd: a small, exact reverse-mode automatic differentiation engine on numpy.
+
+    import autograd as ag
+    x = ag.tensor(0.12132987, requires_grad=True)
+    v = x**4 - 2 * x**2
+    v.backward()
+    x.grad          # tensor(-0.47817512...)
+
+Note: the HIPS `autograd` package uses the same import name; do not install both
+in one environment.
+"""
+
+from . import ops
+from .creation import (
+    arange,
+    default_rng,
+    eye,
+    full,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .function import AnomalyError, Domain, Function, Node
+from .functional import grad, gradients, hessian, hvp, jacobian, value_and_grad
+from .mode import (
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .ops import (
+    abs,
+    absolute,
+    add,
+    broadcast_to,
+    clip,
+    concatenate,
+    cos,
+    div,
+    divide,
+    exp,
+    expand_dims,
+    flatten,
+    getitem,
+    leaky_relu,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    multiply,
+    neg,
+    negative,
+    permute,
+    pow,
+    power,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    softmax,
+    softplus,
+    sqrt,
+    squeeze,
+    stack,
+    sub,
+    subtract,
+    sum,
+    swapaxes,
+    tanh,
+    transpose,
+    true_divide,
+    var,
+    where,
+)
+from .tensor import Tensor, get_default_dtype, set_default_dtype
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # optional extras load lazily, so `import autograd` needs numpy only
+    if name in ("testing", "viz"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -1,0 +1,268 @@
+"""`Function`: the one mechanism every op uses, built-in or your own.
+
+An op is a formula-sheet entry: `forward` computes the value on numpy arrays and
+saves what the gradient needs; `backward` turns the upstream gradient into one
+gradient per input, written with Tensor operations (so the same code gives
+higher-order gradients under `create_graph=True`, and records nothing otherwise).
+
+    class Cube(Function):
+        '''x**3   ->   dx = g * 3 x**2'''
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * x**2
+
+    y = Cube.apply(t)
+
+Applying an op to inputs of which none requires grad (or under `no_grad()`) runs
+`forward` and returns a plain tensor: no node, no saved values. Otherwise the result
+gets a `Node` as its `grad_fn`; the node is also the `ctx` that `forward` and
+`backward` see.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import saved
+from .mode import state
+from .tensor import Tensor
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where an op's input is valid and smooth: the open interval (low, high) minus `avoid`.
+
+    `avoid` lists kinks and poles (relu at 0, 1/x at 0). A string names a keyword
+    argument of the op (clip's `"lo"`). The testing kit draws inputs from here.
+    """
+
+    low: float = -math.inf
+    high: float = math.inf
+    avoid: tuple[float | str, ...] = ()
+
+
+REALS = Domain()
+
+
+class AnomalyError(FloatingPointError):
+    """A NaN or Inf appeared under `detect_anomaly()`."""
+
+
+class _NullContext:
+    """The ctx forward sees when nothing is recorded: saving and attributes are dropped."""
+
+    __slots__ = ()
+    needs_input_grad = ()
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        pass
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        pass
+
+
+_NULL_CONTEXT = _NullContext()
+
+
+class Node:
+    """One recorded application of an op: its inputs, what forward saved, its hooks.
+
+    `name` is the op's name ("Mul"); `inputs` holds the Tensors (and constants) it
+    was applied to, or None once backward has freed the node.
+    """
+
+    __slots__ = (
+        "op",
+        "inputs",
+        "needs_input_grad",
+        "_to_save",
+        "_saved",
+        "_frozen",
+        "hooks",
+        "retained",
+        "site",
+        "released",
+        "__dict__",
+        "__weakref__",
+    )
+
+    def __init__(self, op: type[Function], inputs: tuple, needs_input_grad: tuple) -> None:
+        self.op = op
+        self.inputs = inputs
+        self.needs_input_grad = needs_input_grad
+        self._to_save: tuple = ()
+        self._saved: tuple = ()
+        self._frozen: list[np.ndarray] = []
+        self.hooks: list | None = None
+        self.retained = None  # weakref to a non-leaf tensor that asked for retain_grad()
+        self.site: str | None = None  # where the user created it (anomaly mode only)
+        self.released = False
+
+    @property
+    def name(self) -> str:
+        return self.op.__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+    # ctx API used inside forward/backward --------------------------------------------
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep forward's input or output arrays for backward (see `saved_tensors`)."""
+        self._to_save = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved values as Tensors connected to the graph, for use in backward.
+
+        An input comes back as the input Tensor itself, the output as a Tensor whose
+        grad_fn is this node: so gradients of gradients flow through them.
+        """
+        if self.released:
+            raise RuntimeError(
+                f"{self.name}: its saved values were freed by an earlier backward(). "
+                "Pass retain_graph=True to that backward() to use the graph again."
+            )
+        values = []
+        for where, item in self._saved:
+            if where == "input":
+                values.append(self.inputs[item])
+            else:  # the output array: a stand-in tensor for the output, made by this node
+                values.append(Tensor._make(item, True, self))
+        return tuple(values)
+
+    def _resolve_saved(self, arrays: tuple, raw_output: Any, output: np.ndarray) -> None:
+        """Turn the arrays forward saved into (input index | output) references and freeze them."""
+        resolved = []
+        for array in self._to_save:
+            where = self._where(array, arrays, raw_output, output)
+            resolved.append(where)
+            value = output if where[0] == "output" else array
+            if isinstance(value, np.ndarray):
+                saved.freeze(value, self.name, self._frozen)
+        self._saved = tuple(resolved)
+        self._to_save = ()
+
+    def _where(self, array: Any, arrays: tuple, raw_output: Any, output: np.ndarray) -> tuple:
+        for i, candidate in enumerate(arrays):
+            if candidate is array:
+                return ("input", i)
+        if array is raw_output or array is output:
+            return ("output", output)
+        raise TypeError(
+            f"{self.name}.forward: save_for_backward() takes only forward's inputs or its "
+            "output, so that gradients of gradients stay right. Store other values "
+            "(masks, shapes) as ctx attributes, e.g. ctx.mask = x > 0."
+        )
+
+    # engine API ---------------------------------------------------------------------
+    def release(self) -> None:
+        """Drop inputs and saved values so activations can be freed; thaw frozen arrays."""
+        saved.thaw(self._frozen)
+        self.inputs = None
+        self._saved = ()
+        self.released = True
+        if self.__dict__:
+            self.__dict__.clear()
+
+    def __del__(self) -> None:
+        if self._frozen:
+            saved.thaw(self._frozen)
+
+
+class Function:
+    """Base class of every op. Subclass with static `forward` and `backward`, then `.apply`.
+
+    Class attributes used by the testing kit and the docs:
+    `domains`: one `Domain` per tensor input (empty: every input may be any real);
+    `ties`: True when equal inputs are a kink (max, min, maximum, minimum).
+    """
+
+    domains: tuple[Domain, ...] = ()
+    ties: bool = False
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise NotImplementedError("a Function subclass defines forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        raise NotImplementedError("a Function subclass defines backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run the op on Tensors (and constants) and record it when a gradient is needed."""
+        arrays = []
+        record = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                record = record or a.requires_grad
+            else:
+                arrays.append(a)
+        record = record and state.grad_enabled
+
+        if not record:
+            output = _run_forward(cls, _NULL_CONTEXT, arrays, kwargs)[1]
+            if state.anomaly_enabled:
+                _check_finite(output, cls.__name__, "forward", _user_site())
+            return Tensor._make(output, False, None)
+
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        node = Node(cls, args, needs)
+        raw, output = _run_forward(cls, node, arrays, kwargs)
+        if node._to_save:
+            node._resolve_saved(tuple(arrays), raw, output)
+        if state.anomaly_enabled:
+            node.site = _user_site()
+            _check_finite(output, cls.__name__, "forward", node.site)
+        return Tensor._make(output, True, node)
+
+
+def _run_forward(cls: type, ctx: Any, arrays: list, kwargs: dict) -> tuple[Any, np.ndarray]:
+    """forward's raw result and that result as an ndarray (numpy returns scalars for 0-d)."""
+    try:
+        raw = cls.forward(ctx, *arrays, **kwargs)
+    except (ValueError, IndexError) as error:
+        if getattr(error, "_chainrule_named", False):
+            raise
+        shapes = ", ".join(str(np.shape(a)) for a in arrays)
+        message = str(error)
+        if not message.startswith(cls.__name__.lower()):
+            message = f"{cls.__name__.lower()}: inputs of shapes {shapes}: {message}"
+        named = type(error)(message)
+        named._chainrule_named = True
+        raise named from None
+    return raw, raw if type(raw) is np.ndarray else np.asarray(raw)
+
+
+def _check_finite(array: Any, op_name: str, phase: str, site: str | None) -> None:
+    if isinstance(array, np.ndarray) and array.dtype.kind in "fc" and not np.isfinite(array).all():
+        bad = "NaN" if np.isnan(array).any() else "Inf"
+        where = f", created at {site}" if site else ""
+        raise AnomalyError(f"{op_name} produced {bad} in its {phase} pass{where}")
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_site() -> str:
+    """File and line of the innermost caller outside the autograd package."""
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"

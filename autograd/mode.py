@@ -1,0 +1,106 @@
+"""Thread-local modes: gradient recording and anomaly detection.
+
+Both live in one `threading.local`, so a `no_grad()` in one thread never changes
+what another thread records. Context managers restore the previous state on exit,
+also when the block raises.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _ModeState(threading.local):
+    grad_enabled: bool = True
+    anomaly_enabled: bool = False
+
+
+state = _ModeState()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops on tensors that require grad record a graph."""
+    return state.grad_enabled
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside `detect_anomaly()`."""
+    return state.anomaly_enabled
+
+
+class _SetGradEnabled:
+    """Context manager and decorator that sets grad mode for a block."""
+
+    enabled: bool
+
+    def __enter__(self) -> None:
+        self._previous = state.grad_enabled
+        state.grad_enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled = self._previous
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_SetGradEnabled):  # noqa: N801 - named like torch.no_grad
+    """Record no graph inside the block: results have `requires_grad=False`."""
+
+    enabled = False
+
+
+class enable_grad(_SetGradEnabled):  # noqa: N801
+    """Record the graph inside the block, even within `no_grad`."""
+
+    enabled = True
+
+
+class set_grad_enabled:  # noqa: N801
+    """`with set_grad_enabled(flag):` records a graph only when `flag` is true."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self._previous = state.grad_enabled
+
+    def __enter__(self) -> None:
+        self._previous = state.grad_enabled
+        state.grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled = self._previous
+
+
+class detect_anomaly:  # noqa: N801
+    """Check every forward result and every gradient for NaN/Inf.
+
+    On the first non-finite value, raise `AnomalyError` (a `FloatingPointError`)
+    naming the op, the phase (forward or backward) and the file and line of the
+    user's code that created the op. Off by default; when off it costs nothing.
+    Works as a context manager and as a decorator.
+    """
+
+    def __enter__(self) -> None:
+        self._previous = state.anomaly_enabled
+        state.anomaly_enabled = True
+
+    def __exit__(self, *exc: object) -> None:
+        state.anomaly_enabled = self._previous
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with detect_anomaly():
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]

@@ -1,0 +1,375 @@
+"""Elementwise ops: the formula sheet. Each op is forward (numpy) next to its local gradient.
+
+`g` is the upstream gradient (a Tensor); backward returns one gradient per input,
+written with Tensor operations so that gradients of gradients work. Binary ops
+broadcast like numpy; the engine sums each gradient back to its input's shape.
+
+Conventions at non-differentiable points (kinks): relu'(0) = 0, leaky_relu'(0) = slope,
+abs'(0) = 0, clip passes the gradient on the closed interval [lo, hi], and
+maximum/minimum split the gradient equally between tied inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import REALS, Domain, Function
+
+POSITIVE = Domain(low=0.0)
+NONZERO = Domain(avoid=(0.0,))
+
+
+class Add(Function):
+    """a + b   ->   da = g,  db = g"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.add(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    """a - b   ->   da = g,  db = -g"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.subtract(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g if ctx.needs_input_grad[1] else None
+
+
+class Mul(Function):
+    """a * b   ->   da = g b,  db = g a"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.multiply(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+class Div(Function):
+    """a / b   ->   da = g / b,  db = -g a / b**2"""
+
+    domains = (REALS, NONZERO)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.true_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+
+
+class Neg(Function):
+    """-x   ->   dx = -g"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.negative(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Function):
+    """a ** b   ->   da = g b a**(b-1),  db = g a**b log(a)   (b = 0 gives da = 0)"""
+
+    domains = (POSITIVE, REALS)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = g * 0 if isinstance(b, (int, float)) and b == 0 else g * b * a ** (b - 1)
+        if need_b:
+            grad_b = g * out * Log.apply(a)
+        return grad_a, grad_b
+
+
+class Exp(Function):
+    """exp(x)   ->   dx = g exp(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    """log(x)   ->   dx = g / x"""
+
+    domains = (POSITIVE,)
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x
+
+
+class Sqrt(Function):
+    """sqrt(x)   ->   dx = g / (2 sqrt(x))"""
+
+    domains = (POSITIVE,)
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (2 * out)
+
+
+class Abs(Function):
+    """|x|   ->   dx = g sign(x)   (kink at 0: abs'(0) = 0)"""
+
+    domains = (NONZERO,)
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.sign = np.sign(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.sign
+
+
+class Sin(Function):
+    """sin(x)   ->   dx = g cos(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.cos()
+
+
+class Cos(Function):
+    """cos(x)   ->   dx = -g sin(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * x.sin()
+
+
+class Tanh(Function):
+    """tanh(x)   ->   dx = g (1 - tanh(x)**2)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """sigmoid(x) = 1 / (1 + exp(-x))   ->   dx = g s (1 - s)
+
+    A primitive rather than a composition for stability: exp is only ever taken of
+    -|x|, so it is finite for any x.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
+
+
+class Relu(Function):
+    """max(x, 0)   ->   dx = g [x > 0]   (kink at 0: relu'(0) = 0)"""
+
+    domains = (NONZERO,)
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.mask = x > 0
+        return np.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask
+
+
+class LeakyRelu(Function):
+    """x if x > 0 else slope x   ->   dx = g (1 if x > 0 else slope)   (kink at 0)"""
+
+    domains = (NONZERO,)
+
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        ctx.scale = np.where(x > 0, x.dtype.type(1), x.dtype.type(negative_slope))
+        return x * ctx.scale
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.scale
+
+
+class Softplus(Function):
+    """log(1 + exp(x))   ->   dx = g sigmoid(x)   (computed as logaddexp(0, x): no overflow)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.logaddexp(0, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.sigmoid()
+
+
+class Maximum(Function):
+    """max(a, b)   ->   da = g [a > b],  db = g [b > a]   (ties share g equally)"""
+
+    ties = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.maximum(a, b)
+        ctx.share_a = _share(a > b, a == b, out.dtype)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.share_a, g * (1 - ctx.share_a)
+
+
+class Minimum(Function):
+    """min(a, b)   ->   da = g [a < b],  db = g [b < a]   (ties share g equally)"""
+
+    ties = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.minimum(a, b)
+        ctx.share_a = _share(a < b, a == b, out.dtype)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.share_a, g * (1 - ctx.share_a)
+
+
+def _share(wins: np.ndarray, ties: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """1 where the first input wins, 0.5 at ties, 0 elsewhere."""
+    return wins.astype(dtype) + ties.astype(dtype) * dtype.type(0.5)
+
+
+class Clip(Function):
+    """min(max(x, lo), hi)   ->   dx = g [lo <= x <= hi]   (kinks at lo and hi)"""
+
+    domains = (Domain(avoid=("lo", "hi")),)
+
+    @staticmethod
+    def forward(ctx, x, lo=None, hi=None):
+        inside = np.ones(np.shape(x), dtype=bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        ctx.inside = inside
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.inside
+
+
+class Where(Function):
+    """cond ? a : b   ->   da = g [cond],  db = g [not cond]   (cond gets no gradient)"""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = np.asarray(cond, dtype=bool)
+        return np.where(ctx.cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, g * ctx.cond, g * ~ctx.cond
+
+
+class Clone(Function):
+    """copy of x   ->   dx = g   (a tensor with a buffer of its own)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.array(x, copy=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class Cast(Function):
+    """x as another float dtype   ->   dx = g cast back to x's dtype"""
+
+    @staticmethod
+    def forward(ctx, x, dtype=None):
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.astype(ctx.dtype)

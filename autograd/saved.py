@@ -1,0 +1,74 @@
+"""Arrays saved for backward are frozen (read-only) while their graph is alive.
+
+This is how chainrule guarantees that changing a value after the forward pass can
+never give a silently wrong gradient. When an op saves an array for backward, the
+array (and the array that owns its memory, if it is a view) is marked read-only:
+
+* a write straight into it, `t.data[0] = 5` or `t.data -= 1`, is refused by numpy
+  ("assignment destination is read-only");
+* an in-place Tensor op, `t -= 0.5` under `no_grad()`, raises a `RuntimeError`
+  naming the op that saved the values.
+
+`backward()` (without `retain_graph=True`) releases each node as soon as it is done,
+and a graph that is dropped without backward releases its arrays when it is garbage
+collected, so the arrays become writeable again. Each array keeps a count of the
+nodes that froze it, so it thaws only when the last of them is released.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# id(array) -> [array, number of live nodes that froze it, name of the first such op]
+_frozen: dict[int, list] = {}
+# id(owner) -> views that could not be thawed while their owner was still frozen
+_waiting_views: dict[int, list[np.ndarray]] = {}
+
+
+def freeze(array: np.ndarray, op_name: str, frozen_by_node: list[np.ndarray]) -> None:
+    """Make `array` and the array owning its memory read-only; remember them in the node's list."""
+    owner = array.base
+    targets = (array,) if not isinstance(owner, np.ndarray) else (owner, array)
+    for target in targets:
+        entry = _frozen.get(id(target))
+        if entry is not None:
+            entry[1] += 1
+        elif target.flags.writeable:
+            target.flags.writeable = False
+            _frozen[id(target)] = [target, 1, op_name]
+        else:
+            continue  # read-only for another reason (a view from a shape op, a user's choice)
+        frozen_by_node.append(target)
+
+
+def thaw(frozen_by_node: list[np.ndarray]) -> None:
+    """Release one node's hold on its arrays; an array with no holders left is writeable again."""
+    for target in frozen_by_node:  # owners come before their views in this list
+        entry = _frozen.get(id(target))
+        if entry is None:
+            continue
+        entry[1] -= 1
+        if entry[1] == 0:
+            del _frozen[id(target)]
+            _make_writeable(target)
+    frozen_by_node.clear()
+
+
+def _make_writeable(target: np.ndarray) -> None:
+    owner = target.base
+    if isinstance(owner, np.ndarray) and not owner.flags.writeable:
+        # numpy refuses a writeable view of a read-only owner: wait for the owner to thaw.
+        _waiting_views.setdefault(id(owner), []).append(target)
+        return
+    target.flags.writeable = True
+    for view in _waiting_views.pop(id(target), ()):
+        view.flags.writeable = True
+
+
+def frozen_by(array: np.ndarray) -> str | None:
+    """The name of an op whose live graph froze `array` (or its owner), else None."""
+    for target in (array, array.base):
+        entry = _frozen.get(id(target))
+        if entry is not None:
+            return entry[2]
+    return None

@@ -1,0 +1,148 @@
+"""chainrule (this project), used as a user would use it.
+
+Two adapters:
+- ``chainrule``: the MLP workloads through ``nn`` (layers, loss module, ``nn.optim.SGD``)
+  when ``nn`` provides them, else the raw-tensor version below;
+- ``chainrule-raw``: parameters as plain ``autograd`` Tensors, ``@``, ``relu``/``tanh``,
+  ``log_softmax`` + indexing or a squared mean, and an SGD update under ``no_grad``.
+W1 is the same in both: a fresh leaf, ``x**4 - 2*x**2``, ``backward()``, read ``x.grad``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks.engines.base import EagerPrepared, Engine
+from benchmarks.workloads import Workload
+
+
+def _grad_array(tensor) -> np.ndarray:
+    return np.array(tensor.grad.data, copy=True)
+
+
+class ChainruleRawMLP(EagerPrepared):
+    def __init__(self, workload: Workload):
+        import autograd as ag
+
+        spec = workload.spec
+        self.ag, self.spec = ag, spec
+        self.params = [ag.Tensor(p.copy(), requires_grad=True) for p in workload.params]
+        self.x = ag.Tensor(workload.x)
+        self.y = workload.y if spec.loss == "cross_entropy" else ag.Tensor(workload.y)
+        self.rows = np.arange(spec.batch)
+        self.activation = {"relu": ag.relu, "tanh": ag.tanh}[spec.activation]
+
+    def _loss(self):
+        weights, biases = self.params[0::2], self.params[1::2]
+        h = self.x
+        for w, b in zip(weights[:-1], biases[:-1]):
+            h = self.activation(h @ w + b)
+        out = h @ weights[-1] + biases[-1]
+        if self.spec.loss == "cross_entropy":
+            return -self.ag.log_softmax(out, axis=1)[self.rows, self.y].mean()
+        return ((out - self.y) ** 2).mean()
+
+    def _backward(self) -> None:
+        for p in self.params:
+            p.grad = None
+        self._loss().backward()
+
+    def gradients(self) -> list[np.ndarray]:
+        self._backward()
+        return [_grad_array(p) for p in self.params]
+
+    def step(self) -> None:
+        self._backward()
+        with self.ag.no_grad():
+            for p in self.params:
+                p -= self.spec.lr * p.grad
+
+
+class ChainruleNNMLP(EagerPrepared):
+    """nn.Linear layers in nn.Sequential, nn.CrossEntropyLoss / nn.MSELoss, nn.optim.SGD."""
+
+    def __init__(self, workload: Workload):
+        import autograd as ag
+        import nn
+
+        spec = workload.spec
+        activation = {"relu": nn.ReLU, "tanh": nn.Tanh}[spec.activation]
+        layers = []
+        for w, b in zip(workload.params[0::2], workload.params[1::2]):
+            linear = nn.Linear(*w.shape, dtype=w.dtype)
+            with ag.no_grad():
+                linear.weight.copy_(ag.Tensor(_as_linear_weight(linear, w)))
+                linear.bias.copy_(ag.Tensor(b))
+            layers += [linear, activation()]
+        self.linears = layers[0::2]
+        self.model = nn.Sequential(*layers[:-1])
+        self.loss_fn = nn.CrossEntropyLoss() if spec.loss == "cross_entropy" else nn.MSELoss()
+        self.optimizer = nn.optim.SGD(self.model.parameters(), lr=spec.lr)
+        self.x, self.y = ag.Tensor(workload.x), ag.Tensor(workload.y)
+
+    def _backward(self) -> None:
+        self.optimizer.zero_grad()
+        self.loss_fn(self.model(self.x), self.y).backward()
+
+    def gradients(self) -> list[np.ndarray]:
+        self._backward()
+        grads = []
+        for linear in self.linears:
+            dw = _grad_array(linear.weight)
+            grads += [dw if dw.shape == linear.in_out_shape else dw.T, _grad_array(linear.bias)]
+        return grads
+
+    def step(self) -> None:
+        self._backward()
+        self.optimizer.step()
+
+
+def _as_linear_weight(linear, w: np.ndarray) -> np.ndarray:
+    """``w`` (fan_in, fan_out) in the layout ``linear.weight`` stores."""
+    linear.in_out_shape = w.shape
+    return w if linear.weight.shape == w.shape else np.ascontiguousarray(w.T)
+
+
+class ChainruleScalar(EagerPrepared):
+    def __init__(self, workload: Workload):
+        import autograd as ag
+
+        self.ag = ag
+        self.x0 = float(workload.params[0])
+
+    def _grad(self):
+        x = self.ag.tensor(self.x0, requires_grad=True)
+        (x**4 - 2 * x**2).backward()
+        return x.grad
+
+    def gradients(self) -> list[np.ndarray]:
+        return [np.asarray(self._grad().data)]
+
+    def step(self) -> None:
+        self._grad()
+
+
+def nn_available() -> bool:
+    """True once ``nn`` has the pieces the nn adapter uses."""
+    try:
+        import nn
+    except ImportError:
+        return False
+    needed = ("Linear", "Sequential", "ReLU", "Tanh", "CrossEntropyLoss", "MSELoss", "optim")
+    return all(hasattr(nn, name) for name in needed) and hasattr(nn.optim, "SGD")
+
+
+def prepare(workload: Workload):
+    if workload.is_scalar:
+        return ChainruleScalar(workload)
+    return ChainruleNNMLP(workload) if nn_available() else ChainruleRawMLP(workload)
+
+
+def prepare_raw(workload: Workload):
+    return ChainruleScalar(workload) if workload.is_scalar else ChainruleRawMLP(workload)
+
+
+INSTALL = "pip install -e .  (from the repository root)"
+REQUIRED = ("Tensor", "tensor", "no_grad", "relu", "tanh", "log_softmax")
+ENGINE = Engine("chainrule", "autograd", INSTALL, prepare, "chainrule", required=REQUIRED)
+RAW = Engine("chainrule-raw", "autograd", INSTALL, prepare_raw, "chainrule", required=REQUIRED)

@@ -1,0 +1,73 @@
+"""Interleaved-repeats median timing.
+
+Every engine warms up, then gets an inner loop count so one sample lasts about
+``target_s``; then the samples are taken round-robin (A, B, C, A, B, C, ...) so that slow
+drifts of a shared, noisy machine hit every engine alike. The reported time per step is
+the median over rounds of (sample time / inner count).
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from dataclasses import dataclass
+
+from benchmarks.engines.base import Prepared
+
+
+@dataclass(frozen=True)
+class TimingSettings:
+    rounds: int  # samples per engine
+    target_s: float  # wall time of one sample
+    warmup_s: float  # minimum warm-up per engine (at least 2 steps)
+
+
+QUICK = TimingSettings(rounds=5, target_s=0.03, warmup_s=0.1)
+FULL = TimingSettings(rounds=11, target_s=0.08, warmup_s=0.3)
+SMOKE = TimingSettings(rounds=2, target_s=0.002, warmup_s=0.0)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per step: the median, and every sample (each already divided by ``inner``)."""
+
+    median_s: float
+    samples_s: tuple[float, ...]
+    inner: int
+
+    def to_json(self) -> dict:
+        return {"median_s": self.median_s, "samples_s": list(self.samples_s), "inner": self.inner}
+
+
+def _run(runner: Prepared, steps: int) -> float:
+    """Wall seconds for ``steps`` steps, including waiting for asynchronous results."""
+    start = time.perf_counter()
+    for _ in range(steps):
+        runner.step()
+    runner.sync()
+    return time.perf_counter() - start
+
+
+def warm_up_and_calibrate(runner: Prepared, settings: TimingSettings) -> int:
+    """Run at least ``warmup_s`` (and 2 steps); return the inner count for one sample."""
+    steps, elapsed = 0, 0.0
+    while steps < 2 or elapsed < settings.warmup_s:
+        elapsed += _run(runner, 1)
+        steps += 1
+    probe = max(1, steps // 2)  # re-measure warm: the first steps may include compilation
+    per_step = _run(runner, probe) / probe
+    return max(1, round(settings.target_s / per_step))
+
+
+def interleaved(runners: dict[str, Prepared], settings: TimingSettings) -> dict[str, Timing]:
+    """Median seconds per step of every runner, sampled round-robin."""
+    inner = {name: warm_up_and_calibrate(r, settings) for name, r in runners.items()}
+    samples: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(settings.rounds):
+        for name, runner in runners.items():
+            gc.collect()  # do not bill one engine for another's garbage
+            samples[name].append(_run(runner, inner[name]) / inner[name])
+    return {
+        name: Timing(statistics.median(s), tuple(s), inner[name]) for name, s in samples.items()
+    }

@@ -1,0 +1,508 @@
+"""nn.functional: activations, dropout, linear maps and losses as plain functions.
+
+Every function takes and returns `autograd.Tensor`s; the modules in `layers`,
+`activations` and `losses` are thin wrappers around these. Shapes follow PyTorch:
+a batch is `(N, features)` for linear layers and `(N, C, ...)` (class axis 1) for
+classification losses.
+
+Four ops are written here as their own `autograd.Function` rather than composed
+from smaller ones, each for a stated reason: `Erf` (numpy has no erf),
+`BinaryCrossEntropy` (PyTorch's clamped log and gradient guard), and
+`BinaryCrossEntropyWithLogits` / `CrossEntropy` (stability, see their docstrings).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import autograd as ag
+from autograd import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+# ---------------------------------------------------------------------------------------
+# activations
+# ---------------------------------------------------------------------------------------
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0)"""
+    return ag.relu(x)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise"""
+    return ag.leaky_relu(x, negative_slope)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + exp(-x))"""
+    return ag.sigmoid(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return ag.tanh(x)
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as in PyTorch)."""
+    scaled = x * beta if beta != 1 else x
+    smooth = ag.softplus(scaled) / beta if beta != 1 else ag.softplus(scaled)
+    return ag.where(scaled.data > threshold, x, smooth)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x), Phi the standard normal CDF: exact `0.5 x (1 + erf(x / sqrt 2))`
+    (PyTorch's default), or with `approximate="tanh"`
+    `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`."""
+    if approximate == "tanh":
+        inner = (x + 0.044715 * x * x * x) * math.sqrt(2.0 / math.pi)
+        return 0.5 * x * (1.0 + ag.tanh(inner))
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
+
+
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim` (computed stably)."""
+    return ag.softmax(x, axis=dim)
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """x - logsumexp(x) along `dim`."""
+    return ag.log_softmax(x, axis=dim)
+
+
+def erf(x: Tensor) -> Tensor:
+    """The error function, elementwise; differentiable to any order."""
+    return Erf.apply(x)
+
+
+class Erf(ag.Function):
+    """erf(x) = 2/sqrt(pi) int_0^x exp(-t^2) dt   ->   dx = g * 2/sqrt(pi) * exp(-x^2)"""
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return erf_array(x)
+
+    @staticmethod
+    def backward(ctx: Any, g: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return g * (2.0 / math.sqrt(math.pi)) * ag.exp(-(x * x))
+
+
+# W. J. Cody, "Rational Chebyshev approximations for the error function",
+# Math. Comp. 23 (1969) 631-638; coefficients as in netlib specfun/erf (CALERF),
+# highest power first. Accurate to about 1 ulp in float64.
+_ERF_SMALL_NUM = (
+    1.85777706184603153e-1, 3.16112374387056560e00, 1.13864154151050156e02,
+    3.77485237685302021e02, 3.20937758913846947e03,
+)  # fmt: skip
+_ERF_SMALL_DEN = (
+    1.0, 2.36012909523441209e01, 2.44024637934444173e02,
+    1.28261652607737228e03, 2.84423683343917062e03,
+)  # fmt: skip
+_ERFC_MID_NUM = (
+    2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e00,
+    6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02,
+    1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03,
+)  # fmt: skip
+_ERFC_MID_DEN = (
+    1.0, 1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+    1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+    3.43936767414372164e03, 1.23033935480374942e03,
+)  # fmt: skip
+_ERFC_LARGE_NUM = (
+    1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
+    1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4,
+)  # fmt: skip
+_ERFC_LARGE_DEN = (
+    1.0, 2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
+    6.05183413124413191e-2, 2.33520497626869185e-3,
+)  # fmt: skip
+
+
+def erf_array(x: np.ndarray) -> np.ndarray:
+    """erf on a numpy array, vectorised (Cody's three intervals); keeps x's float dtype."""
+    x = np.asarray(x)
+    x64 = x.astype(np.float64)
+    y = np.abs(x64)
+    result = np.empty_like(x64)
+
+    small = y <= 0.46875  # erf(x) = x R(x^2)
+    ys = y[small] ** 2
+    result[small] = x64[small] * np.polyval(_ERF_SMALL_NUM, ys) / np.polyval(_ERF_SMALL_DEN, ys)
+
+    mid = ~small & (y <= 4.0)  # erfc(y) = exp(-y^2) R(y)
+    ym = y[mid]
+    erfc_mid = _exp_minus_square(ym) * np.polyval(_ERFC_MID_NUM, ym) / np.polyval(_ERFC_MID_DEN, ym)
+
+    large = ~small & ~mid  # erfc(y) = exp(-y^2) / y (1/sqrt(pi) - z R(z)), z = 1/y^2 (also NaN)
+    yl = y[large]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = 1.0 / (yl * yl)
+        tail = z * np.polyval(_ERFC_LARGE_NUM, z) / np.polyval(_ERFC_LARGE_DEN, z)
+        erfc_large = _exp_minus_square(yl) * (1.0 / math.sqrt(math.pi) - tail) / yl
+    erfc_large[np.isinf(yl)] = 0.0
+
+    result[mid] = np.copysign(1.0 - erfc_mid, x64[mid])
+    result[large] = np.copysign(1.0 - erfc_large, x64[large])
+    return result.astype(x.dtype, copy=False) if x.dtype.kind == "f" else result
+
+
+def _exp_minus_square(y: np.ndarray) -> np.ndarray:
+    """exp(-y^2) without the rounding error of squaring y: split y = y16 + d, y16 = y to 1/16."""
+    y16 = np.trunc(y * 16.0) / 16.0
+    return np.exp(-y16 * y16) * np.exp(-(y - y16) * (y + y16))
+
+
+# ---------------------------------------------------------------------------------------
+# layers as functions
+# ---------------------------------------------------------------------------------------
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weight.T + bias;  x (..., in), weight (out, in), bias (out,) -> (..., out)"""
+    if x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input has {x.shape[-1]} features (shape {x.shape}) but the weight "
+            f"{weight.shape} expects {weight.shape[1]}"
+        )
+    out = x @ weight.T
+    return out + bias if bias is not None else out
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Inverted dropout: zero each entry with probability p and scale the rest by 1/(1-p),
+    so the expectation is unchanged and evaluation needs no rescaling. Identity when
+    not training. The mask is drawn from `autograd.default_rng()`."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    keep = ag.default_rng().random(x.shape) >= p
+    return x * (keep.astype(x.dtype) / (1.0 - p))
+
+
+def one_hot(labels: Any, num_classes: int, dtype: Any = None) -> Tensor:
+    """Integer labels (...,) -> Tensor (..., num_classes) of zeros with one 1 per row."""
+    labels = _as_array(labels)
+    _check_labels("one_hot", labels, num_classes, ignore_index=None)
+    dtype = dtype or ag.get_default_dtype()
+    return Tensor(np.eye(num_classes, dtype=dtype)[labels])
+
+
+# ---------------------------------------------------------------------------------------
+# regression losses
+# ---------------------------------------------------------------------------------------
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """(input - target)^2, reduced."""
+    target = _same_shape_target("mse_loss", input, target, reduction)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """|input - target|, reduced."""
+    target = _same_shape_target("l1_loss", input, target, reduction)
+    return _reduce(ag.abs(input - target), reduction)
+
+
+# ---------------------------------------------------------------------------------------
+# binary classification losses
+# ---------------------------------------------------------------------------------------
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Any, weight: Any = None, reduction: str = "mean"
+) -> Tensor:
+    """-(y log p + (1 - y) log(1 - p)) with each log clamped at -100 (as in PyTorch), so
+    p = 0 or 1 gives a finite loss. `input` holds probabilities in [0, 1]; for logits use
+    `binary_cross_entropy_with_logits`, which is more stable."""
+    target = _same_shape_target("binary_cross_entropy", input, target, reduction)
+    loss = BinaryCrossEntropy.apply(input, target)
+    return _reduce(_weighted(loss, weight, input), reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    reduction: str = "mean",
+    pos_weight: Any = None,
+) -> Tensor:
+    """Binary cross-entropy of sigmoid(z) against y, computed from the logits z stably:
+    (1 - y) z + softplus(-z); with pos_weight w: (1 - y) z + (1 + (w - 1) y) softplus(-z)."""
+    target = _same_shape_target("binary_cross_entropy_with_logits", input, target, reduction)
+    pos_weight = None if pos_weight is None else _as_array(pos_weight).astype(input.dtype)
+    loss = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
+    return _reduce(_weighted(loss, weight, input), reduction)
+
+
+class BinaryCrossEntropy(ag.Function):
+    """l = -(y max(log p, -100) + (1 - y) max(log(1 - p), -100))
+    dp = g (p - y) / max(p (1 - p), 1e-12)      (PyTorch's guard against p = 0 or 1)
+    dy = g (max(log(1 - p), -100) - max(log p, -100))"""
+
+    @staticmethod
+    def forward(ctx: Any, p: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if np.any((p < 0) | (p > 1)):
+            raise ValueError(
+                "binary_cross_entropy: input must hold probabilities in [0, 1] (found values "
+                f"in [{p.min():.4g}, {p.max():.4g}]); for raw scores use "
+                "binary_cross_entropy_with_logits / BCEWithLogitsLoss"
+            )
+        ctx.save_for_backward(p, y)
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100.0)
+            log_not_p = np.maximum(np.log1p(-p), -100.0)
+        return -(y * log_p + (1 - y) * log_not_p)
+
+    @staticmethod
+    def backward(ctx: Any, g: Tensor) -> tuple:
+        p, y = ctx.saved_tensors
+        dp = dy = None
+        if ctx.needs_input_grad[0]:
+            dp = g * (p - y) / ag.maximum(p * (1 - p), 1e-12)
+        if ctx.needs_input_grad[1]:
+            tiny = math.exp(-100.0)  # log(max(p, e^-100)) = max(log p, -100)
+            dy = g * (ag.log(ag.maximum(1 - p, tiny)) - ag.log(ag.maximum(p, tiny)))
+        return dp, dy
+
+
+class BinaryCrossEntropyWithLogits(ag.Function):
+    """l = (1 - y) z + c softplus(-z),  c = 1 + (w - 1) y  (c = 1 without pos_weight w)
+    dz = g ((1 - y) - c sigmoid(-z))   (= g (sigmoid(z) - y) without pos_weight)
+    dy = g (-z + (w - 1) softplus(-z))
+
+    Fused because composing log(sigmoid(z)) overflows for large |z|, and because the
+    gradient has this simple closed form; softplus(-z) = logaddexp(0, -z) never overflows."""
+
+    @staticmethod
+    def forward(ctx: Any, z: np.ndarray, y: np.ndarray, pos_weight: np.ndarray | None) -> np.ndarray:
+        ctx.save_for_backward(z, y)
+        ctx.pos_weight = pos_weight
+        softplus_minus_z = np.logaddexp(0, -z)
+        if pos_weight is None:
+            return (1 - y) * z + softplus_minus_z
+        return (1 - y) * z + (1 + (pos_weight - 1) * y) * softplus_minus_z
+
+    @staticmethod
+    def backward(ctx: Any, g: Tensor) -> tuple:
+        z, y = ctx.saved_tensors
+        w = ctx.pos_weight
+        dz = dy = None
+        if ctx.needs_input_grad[0]:
+            if w is None:
+                dz = g * (ag.sigmoid(z) - y)
+            else:
+                dz = g * ((1 - y) - (1 + (w - 1) * y) * ag.sigmoid(-z))
+        if ctx.needs_input_grad[1]:
+            dy = g * -z if w is None else g * ((w - 1) * ag.softplus(-z) - z)
+        return dz, dy, None
+
+
+# ---------------------------------------------------------------------------------------
+# multi-class losses
+# ---------------------------------------------------------------------------------------
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Cross-entropy of the logits `input` (N, C) or (N, C, d1, ...) against `target`:
+
+    * integer class labels (N,) or (N, d1, ...):  l_n = -w[y_n] log softmax(x_n)[y_n];
+      "mean" divides by the sum of w[y_n] over samples whose label is not `ignore_index`;
+    * class probabilities, same shape as input:   l_n = -sum_c w_c p_nc log softmax(x_n)_c;
+      "mean" divides by the number of samples.
+
+    Stable for any finite logits (1e4 included); the gradient is softmax minus the target.
+    """
+    _check_reduction("cross_entropy", reduction)
+    x, squeeze = _batched("cross_entropy", input)
+    weights = _class_weights(x, target, weight, ignore_index, "cross_entropy", squeeze)
+    loss = CrossEntropy.apply(x, weights)
+    if squeeze and reduction == "none":
+        return loss.reshape(())
+    if reduction == "mean" and not isinstance(weights, Tensor):  # class labels
+        return loss.sum() / weights.sum()
+    return _reduce(loss, reduction)
+
+
+def nll_loss(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of log-probabilities `input` (N, C, ...) at integer labels
+    (N, ...): l_n = -w[y_n] input[n, y_n]; "mean" divides by the sum of w[y_n]. Together
+    with `log_softmax` it equals `cross_entropy`."""
+    _check_reduction("nll_loss", reduction)
+    x, squeeze = _batched("nll_loss", input)
+    labels = _as_array(target)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"nll_loss: target must hold integer class labels, got dtype {labels.dtype}"
+        )
+    weights = _class_weights(x, labels, weight, ignore_index, "nll_loss", squeeze)
+    loss = -(x * weights).sum(axis=1)  # picks -w[y_n] x[n, y_n]
+    if squeeze and reduction == "none":
+        return loss.reshape(())
+    if reduction == "mean":
+        return loss.sum() / weights.sum()
+    return _reduce(loss, reduction)
+
+
+class CrossEntropy(ag.Function):
+    """Per-sample cross-entropy of logits x (N, C, ...) against target weights q (same shape;
+    q = w[y] * one_hot(y) for class labels, w * p for probabilities):
+
+        l_n = -sum_c q_nc log_softmax(x)_nc
+        dx  = g_n (softmax(x)_nc sum_c' q_nc' - q_nc)      (= softmax - one_hot for w = 1)
+        dq  = -g_n log_softmax(x)_nc
+
+    Fused, not composed from log_softmax and a product, because the gradient
+    softmax - one_hot is both simpler and exact to rounding this way: no exp/log
+    round trip for the backward pass, and no huge intermediate for logits of 1e4."""
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, q: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x, q)
+        shifted = x - x.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return -(q * log_probs).sum(axis=1)
+
+    @staticmethod
+    def backward(ctx: Any, g: Tensor) -> tuple:
+        x, q = ctx.saved_tensors
+        g = ag.expand_dims(g, 1)
+        dx = dq = None
+        if ctx.needs_input_grad[0]:
+            dx = g * (ag.softmax(x, axis=1) * q.sum(axis=1, keepdims=True) - q)
+        if ctx.needs_input_grad[1]:
+            dq = -g * ag.log_softmax(x, axis=1)
+        return dx, dq
+
+
+# ---------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------
+
+
+def _as_array(value: Any) -> np.ndarray:
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _check_reduction(name: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _same_shape_target(name: str, input: Tensor, target: Any, reduction: str) -> Tensor:
+    """The target as a Tensor of input's dtype; refuses shapes that would silently broadcast."""
+    _check_reduction(name, reduction)
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, dtype=input.dtype))
+    if target.shape != input.shape:
+        raise ValueError(
+            f"{name}: input {input.shape} and target {target.shape} must have the same shape "
+            "(broadcasting them is almost always a bug, e.g. (N, 1) against (N,) gives (N, N)); "
+            "reshape one of them"
+        )
+    return target
+
+
+def _weighted(loss: Tensor, weight: Any, input: Tensor) -> Tensor:
+    if weight is None:
+        return loss
+    return loss * (weight if isinstance(weight, Tensor) else np.asarray(weight, dtype=input.dtype))
+
+
+def _batched(name: str, input: Tensor) -> tuple[Tensor, bool]:
+    """Logits (C,) become (1, C); returns whether to squeeze the batch axis again."""
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have a class axis, got a scalar")
+    if input.ndim == 1:
+        return input.reshape(1, input.shape[0]), True
+    return input, False
+
+
+def _check_labels(name: str, labels: np.ndarray, num_classes: int, ignore_index: int | None) -> None:
+    if labels.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name}: class labels must be integers, got dtype {labels.dtype} "
+            "(convert with labels.astype(int))"
+        )
+    valid = (labels >= 0) & (labels < num_classes)
+    if ignore_index is not None:
+        valid |= labels == ignore_index
+    if not valid.all():
+        bad = np.unique(labels[~valid])[:5].tolist()
+        raise IndexError(f"{name}: class labels must lie in [0, {num_classes}); found {bad}")
+
+
+def _class_weights(
+    x: Tensor, target: Any, weight: Any, ignore_index: int, name: str, squeeze: bool
+) -> np.ndarray | Tensor:
+    """The target as per-class weights q, shape of x (class axis 1): w[y] one_hot(y) for
+    labels (zero rows where ignored), w * p for probabilities (a Tensor, may need grad)."""
+    num_classes = x.shape[1]
+    class_weight = None if weight is None else _as_array(weight).astype(x.dtype)
+    if class_weight is not None and class_weight.shape != (num_classes,):
+        raise ValueError(
+            f"{name}: weight must have one entry per class, shape ({num_classes},), "
+            f"got {class_weight.shape}"
+        )
+    labels = _as_array(target)
+    if labels.dtype.kind == "f":  # class probabilities
+        probs = target if isinstance(target, Tensor) else Tensor(labels.astype(x.dtype))
+        if squeeze:
+            probs = probs.reshape(*x.shape)
+        if probs.shape != x.shape:
+            raise ValueError(
+                f"{name}: a float target holds class probabilities and must have the input's "
+                f"shape {x.shape}, got {probs.shape}; class labels must be integers"
+            )
+        if class_weight is None:
+            return probs
+        return probs * class_weight.reshape((num_classes,) + (1,) * (x.ndim - 2))
+
+    if squeeze:
+        labels = labels.reshape(1)
+    expected = (x.shape[0],) + x.shape[2:]
+    if labels.shape != expected:
+        raise ValueError(
+            f"{name}: input {x.shape} needs class labels of shape {expected}, "
+            f"got {labels.shape}"
+        )
+    _check_labels(name, labels, num_classes, ignore_index)
+    ignored = labels == ignore_index
+    safe_labels = np.where(ignored, 0, labels)
+    label_weight = np.ones(labels.shape, x.dtype) if class_weight is None else class_weight[safe_labels]
+    label_weight[ignored] = 0
+    q = np.zeros(x.shape, dtype=x.dtype)
+    np.put_along_axis(q, np.expand_dims(safe_labels, 1), np.expand_dims(label_weight, 1), axis=1)
+    return q

@@ -1,0 +1,226 @@
+"""Layers and containers: Linear, Sequential, ModuleList, Identity, Flatten, Dropout, MLP."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+import autograd as ag
+from autograd import Tensor
+
+from . import functional as F
+from . import init
+from .activations import GELU, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias;  x (..., in_features) -> y (..., out_features).
+
+    weight has shape (out_features, in_features) as in PyTorch. Default init, also as
+    in PyTorch: weight by `kaiming_uniform_(a=sqrt(5))`, which is U(-1/sqrt(in), 1/sqrt(in)),
+    and bias U(-1/sqrt(in), 1/sqrt(in)); both drawn from `autograd.default_rng()`.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        dtype = dtype or ag.get_default_dtype()
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw fresh weights with PyTorch's default scheme (see the class docstring)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder, e.g. for an optional layer)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class Flatten(Module):
+    """Merge axes start_dim..end_dim into one: (N, 1, 8, 8) -> (N, 64) by default."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        start = self.start_dim % x.ndim
+        end = self.end_dim % x.ndim
+        if start > end:
+            raise ValueError(
+                f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim} "
+                f"for an input of shape {x.shape}"
+            )
+        merged = math.prod(x.shape[start : end + 1])
+        return x.reshape(*x.shape[:start], merged, *x.shape[end + 1 :])
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Inverted dropout: in training mode zero each entry with probability p and scale
+    the survivors by 1/(1-p); in eval mode the identity. Masks come from
+    `autograd.default_rng()`, so `autograd.manual_seed(n)` makes them reproducible."""
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p}")
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Sequential(Module):
+    """Apply modules in order: Sequential(Linear(2, 8), Tanh(), Linear(8, 1)).
+
+    Children are named "0", "1", ...; index, slice, iterate and `append` like a list.
+    """
+
+    def __init__(self, *modules: Module):
+        super().__init__()
+        for index, module in enumerate(modules):
+            self.add_module(str(index), module)
+
+    def forward(self, x: Any) -> Any:
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def append(self, module: Module) -> Sequential:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(*modules[index])
+        return modules[index]
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered (a plain list would hide them)."""
+
+    def __init__(self, modules: Iterable[Module] = ()):
+        super().__init__()
+        self.extend(modules)
+
+    def append(self, module: Module) -> ModuleList:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return ModuleList(modules[index])
+        return modules[index]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        name = list(self._modules)[index]
+        self.add_module(name, module)
+
+    def forward(self, *args: Any) -> Any:
+        raise NotImplementedError(
+            "ModuleList has no forward: iterate over it in your module's forward, "
+            "or use Sequential to chain the modules"
+        )
+
+
+class MLP(Sequential):
+    """Multi-layer perceptron: Linear -> activation for each hidden size, then a last
+    Linear (and `output_activation` if given).
+
+        MLP(64, [128], 10)   # Linear(64, 128), ReLU(), Linear(128, 10)
+
+    `activation` / `output_activation`: a name ("relu", "tanh", "sigmoid", "leaky_relu",
+    "gelu", "softplus", "identity"), a Module class, or a zero-argument factory.
+    Parameter names are Sequential's: "0.weight", "0.bias", "2.weight", ...
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        hidden_sizes: Iterable[int],
+        out_features: int,
+        activation: str | Callable[[], Module] = "relu",
+        output_activation: str | Callable[[], Module] | None = None,
+    ):
+        sizes = [in_features, *hidden_sizes, out_features]
+        layers: list[Module] = []
+        for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            layers.append(Linear(fan_in, fan_out))
+            if index < len(sizes) - 2:
+                layers.append(_make_activation(activation))
+        if output_activation is not None:
+            layers.append(_make_activation(output_activation))
+        super().__init__(*layers)
+
+
+# names accepted by MLP(activation=...)
+ACTIVATIONS: dict[str, type[Module]] = {
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "softplus": Softplus,
+    "gelu": GELU,
+    "identity": Identity,
+}
+
+
+def _make_activation(spec: str | Callable[[], Module]) -> Module:
+    if isinstance(spec, str):
+        key = spec.lower()
+        if key not in ACTIVATIONS:
+            raise ValueError(
+                f"MLP: unknown activation {spec!r}; choose one of {sorted(ACTIVATIONS)} "
+                "or pass a Module class"
+            )
+        return ACTIVATIONS[key]()
+    module = spec()
+    if not isinstance(module, Module):
+        raise TypeError(f"MLP: activation factory {spec!r} returned {type(module).__name__}")
+    return module

@@ -1,0 +1,294 @@
+"""`Module` and `Parameter`: the building blocks every layer and model is made of.
+
+A `Module` owns `Parameter`s and other `Module`s. Assigning one as an attribute
+registers it, so `named_parameters()` can walk the tree and give each parameter a
+dotted name (`"layers.1.bias"`), exactly as in PyTorch:
+
+    class TwoLayer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = nn.Linear(2, 8)       # registered as child "hidden"
+            self.out = nn.Linear(8, 1)          # registered as child "out"
+
+        def forward(self, x):
+            return self.out(nn.functional.tanh(self.hidden(x)))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+import autograd as ag
+
+
+class Parameter(ag.Tensor):
+    """A Tensor that a `Module` registers as learnable; `requires_grad=True` by default.
+
+    `Parameter(array)` wraps a float ndarray without copying it; lists, numbers and
+    integer arrays are converted to the default float dtype; a Tensor's data is shared.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True) -> None:
+        if isinstance(data, ag.Tensor):
+            data = data.data
+        if not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
+            data = np.array(data, dtype=ag.get_default_dtype())
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` could not load."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+    mismatched_keys: list[tuple[str, tuple[int, ...], tuple[int, ...]]]  # (key, model, given)
+
+
+class RemovableHandle:
+    """Returned by `register_forward_hook`; `handle.remove()` unregisters the hook."""
+
+    def __init__(self, hooks: dict, key: int) -> None:
+        self._hooks, self._key = hooks, key
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+
+class Module:
+    """Base class of layers and models: subclass it, assign sub-modules and parameters
+    in `__init__`, and compute the output in `forward`. Call the module, not `forward`."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_forward_hooks", {})
+        object.__setattr__(self, "training", True)
+
+    # registration -----------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() at the start of __init__ "
+                f"before assigning attributes (here: {name!r})"
+            )
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        if isinstance(value, Parameter):
+            self.__dict__.pop(name, None)
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self.__dict__.pop(name, None)
+            self._modules[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:  # only called when normal lookup fails
+        for registry in ("_parameters", "_modules"):
+            entries = self.__dict__.get(registry)
+            if entries is not None and name in entries:
+                return entries[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        if name in self._parameters:
+            del self._parameters[name]
+        elif name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register `param` under `name` (None removes it, as for `bias=False`)."""
+        if param is None:
+            self._parameters.pop(name, None)
+            self.__dict__[name] = None
+        else:
+            setattr(self, name, param)
+
+    def add_module(self, name: str, module: Module) -> None:
+        """Register `module` as a child under `name` (any string, e.g. "0")."""
+        if not isinstance(module, Module):
+            raise TypeError(
+                f"{type(self).__name__}.add_module: {name!r} must be a Module, "
+                f"got {type(module).__name__}"
+            )
+        self._modules[name] = module
+
+    # calling ----------------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        output = self.forward(*args, **kwargs)
+        for hook in tuple(self._forward_hooks.values()):
+            hook(self, args, output)
+        return output
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], None]) -> RemovableHandle:
+        """Call `hook(module, inputs, output)` after every forward; returns a removable handle."""
+        key = max(self._forward_hooks, default=-1) + 1
+        self._forward_hooks[key] = hook
+        return RemovableHandle(self._forward_hooks, key)
+
+    # walking the tree -------------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from self._modules.items()
+
+    def children(self) -> Iterator[Module]:
+        yield from self._modules.values()
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module (name `prefix`) and all below it, depth first, each once."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            below = [(_join(name, child_name), child) for child_name, child in module._modules.items()]
+            stack.extend(reversed(below))
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs; a parameter shared by two modules appears once."""
+        seen: set[int] = set()
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for module_name, module in modules:
+            for name, param in module._parameters.items():
+                if id(param) not in seen:
+                    seen.add(id(param))
+                    yield _join(module_name, name), param
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Call `fn` on every sub-module and then on self (e.g. a custom init); returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # modes and gradients ----------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode here and below (Dropout is active only in training mode)."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode: same as `train(False)`."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients of all parameters (set `.grad` to None, or to zeros)."""
+        for param in self.parameters():
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad = ag.zeros_like(param)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (False) or unfreeze (True) every parameter; returns self."""
+        for param in self.parameters():
+            param.requires_grad = requires_grad
+        return self
+
+    # state ------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """{dotted name: copy of the parameter's array}, in registration order."""
+        return {name: param.data.copy() for name, param in self.named_parameters()}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays (or Tensors) from `state_dict` into the parameters with the same names.
+
+        With `strict=True` any missing key, unexpected key or shape mismatch raises a
+        `RuntimeError` (as PyTorch does) naming every offending key and both shapes, and
+        nothing is loaded. With `strict=False` the keys that fit are loaded and the rest reported.
+        """
+        own = dict(self.named_parameters())
+        given = {name: _as_array(value) for name, value in state_dict.items()}
+        report = IncompatibleKeys(
+            missing_keys=[name for name in own if name not in given],
+            unexpected_keys=[name for name in given if name not in own],
+            mismatched_keys=[
+                (name, own[name].shape, given[name].shape)
+                for name in own
+                if name in given and own[name].shape != given[name].shape
+            ],
+        )
+        if strict and any(report):
+            raise _load_error(type(self).__name__, report)
+        mismatched = {name for name, _, _ in report.mismatched_keys}
+        with ag.no_grad():
+            for name, param in own.items():
+                if name in given and name not in mismatched:
+                    _copy_into(param, given[name])
+        return report
+
+    # printing ---------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The text inside the parentheses of this module's repr (e.g. layer sizes)."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): {_indent(repr(child))}" for name, child in self._modules.items()]
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        if extra:
+            lines.insert(0, extra)
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n  ")
+
+
+def _as_array(value: Any) -> np.ndarray:
+    return value.data if isinstance(value, ag.Tensor) else np.asarray(value)
+
+
+def _copy_into(param: Parameter, value: np.ndarray) -> None:
+    """Write `value` into the parameter: in place when allowed, else rebind (see optim)."""
+    if param.data.flags.writeable:
+        np.copyto(param.data, value, casting="same_kind")
+    else:  # saved by a live graph: leave that graph its values
+        param.data = value.astype(param.dtype, copy=True)
+
+
+def _load_error(module_name: str, report: IncompatibleKeys) -> RuntimeError:
+    lines = [f"{module_name}.load_state_dict: the state dict does not fit the model:"]
+    if report.missing_keys:
+        keys = ", ".join(repr(k) for k in report.missing_keys)
+        lines.append(f"  missing keys (in the model, not in the state dict): {keys}")
+    if report.unexpected_keys:
+        keys = ", ".join(repr(k) for k in report.unexpected_keys)
+        lines.append(f"  unexpected keys (in the state dict, not in the model): {keys}")
+    for name, model_shape, given_shape in report.mismatched_keys:
+        lines.append(
+            f"  shape mismatch for {name!r}: {tuple(model_shape)} in the model, "
+            f"{tuple(given_shape)} in the state dict"
+        )
+    lines.append("Pass strict=False to load the keys that fit and get this report back.")
+    return RuntimeError("\n".join(lines))

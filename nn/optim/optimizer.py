@@ -1,0 +1,173 @@
+"""`Optimizer`: parameter groups, per-parameter state, zero_grad, state_dict.
+
+A subclass defines `update(param, grad, state, group)`, the update rule for one
+parameter written with numpy on arrays; `step()` calls it for every parameter that
+has a gradient. Updates record no graph and modify `param.data` in place when numpy
+allows it. When the array is read-only because a live graph saved it (e.g. after
+`backward(retain_graph=True)`), the parameter gets a new array instead, so that graph
+keeps the values it was built with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+import autograd as ag
+from autograd import Tensor
+
+
+class Optimizer:
+    """Base class. `params`: an iterable of Tensors, or of dicts ("parameter groups")
+    each with a "params" list and optional hyperparameters overriding the defaults:
+
+        Adam([{"params": model[0].parameters(), "lr": 1e-2},
+              {"params": model[2].parameters()}], lr=1e-3)
+    """
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own hyperparameters (defaults fill the rest)."""
+        name = type(self).__name__
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for param in params:
+            if not isinstance(param, Tensor):
+                raise TypeError(f"{name}: can only optimise Tensors, got {type(param).__name__}")
+            if not param.requires_grad:
+                raise ValueError(
+                    f"{name}: a parameter of shape {param.shape} has requires_grad=False; "
+                    "leave frozen parameters out of the optimiser"
+                )
+        known = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in known for p in params) or len({id(p) for p in params}) < len(params):
+            raise ValueError(f"{name}: a parameter appears in more than one parameter group")
+        self.param_groups.append({**self.defaults, **group, "params": params})
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget all gradients (set `.grad` to None), ready for the next backward()."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                if set_to_none or param.grad is None:
+                    param.grad = None
+                else:
+                    param.grad = ag.zeros_like(param)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient. `closure` (optional) recomputes and
+        returns the loss (with backward) before the update, as in PyTorch."""
+        loss = None
+        if closure is not None:
+            with ag.enable_grad():
+                loss = closure()
+        with ag.no_grad():
+            for group in self.param_groups:
+                for param in group["params"]:
+                    if param.grad is not None:
+                        state = self.state.setdefault(param, {})
+                        self.update(param, param.grad.data, state, group)
+        return loss
+
+    def update(self, param: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must define update(...)")
+
+    # saving and loading -----------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """{"state": {index: {name: array or number}}, "param_groups": [{..., "params":
+        [indices]}]}, parameters numbered in group order as in PyTorch. Arrays are copies."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            numbers = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": numbers})
+        state = {
+            index[id(param)]: {k: _copy(v) for k, v in values.items()}
+            for param, values in self.state.items()
+            if id(param) in index
+        }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyperparameters and per-parameter state saved by `state_dict()` (or
+        `nn.save`/`nn.load`); the optimiser must hold the same parameters in the same order."""
+        name = type(self).__name__
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: the state has {len(saved_groups)} parameter groups, "
+                f"this optimiser {len(self.param_groups)}"
+            )
+        by_index = {}
+        for number, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: group {number} has {len(saved['params'])} "
+                    f"parameters in the state but {len(group['params'])} here"
+                )
+            by_index.update(zip((int(i) for i in saved["params"]), group["params"], strict=True))
+        self.state = {}
+        for key, values in state_dict["state"].items():
+            param = by_index[int(key)]
+            self.state[param] = {k: _restore(v, param, k, name) for k, v in values.items()}
+        for saved, group in zip(saved_groups, self.param_groups, strict=True):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for number, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {number}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines) + "\n)"
+
+
+def add_to_param(param: Tensor, delta: np.ndarray) -> None:
+    """param.data += delta: in place when the array is writeable, else by rebinding."""
+    if param.data.flags.writeable:
+        param.data += delta
+    else:
+        param.data = param.data + delta
+
+
+def scale_param(param: Tensor, factor: float) -> None:
+    """param.data *= factor: in place when the array is writeable, else by rebinding."""
+    if param.data.flags.writeable:
+        param.data *= factor
+    else:
+        param.data = param.data * factor
+
+
+def _copy(value: Any) -> Any:
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _restore(value: Any, param: Tensor, key: str, name: str) -> Any:
+    if isinstance(value, Tensor):
+        value = value.data
+    if not isinstance(value, np.ndarray) or value.ndim == 0:
+        return value.item() if isinstance(value, np.ndarray) else value
+    if value.shape != param.shape:
+        raise ValueError(
+            f"{name}.load_state_dict: state {key!r} has shape {value.shape} but its parameter "
+            f"has shape {param.shape}"
+        )
+    return value.astype(param.dtype, copy=True)
+
+
+def check_hyperparameter(name: str, label: str, value: float, low: float = 0.0, high: float | None = None) -> None:
+    """Raise a ValueError naming the optimiser when `value` is outside [low, high)."""
+    if value < low or (high is not None and value >= high):
+        interval = f"[{low}, {high})" if high is not None else f">= {low}"
+        raise ValueError(f"{name}: invalid {label} {value!r}; it must be {interval}")

@@ -1,0 +1,56 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor
+
+from .optimizer import Optimizer, add_to_param, check_hyperparameter
+
+
+class SGD(Optimizer):
+    """PyTorch's SGD, for each parameter p with gradient g:
+
+        g = g + weight_decay p
+        b = g                                  (first step)
+        b = momentum b + (1 - dampening) g     (later steps)      if momentum != 0
+        g = g + momentum b   if nesterov  else  g = b
+        p = p - lr g
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
+        check_hyperparameter("SGD", "learning rate lr", lr)
+        check_hyperparameter("SGD", "momentum", momentum)
+        check_hyperparameter("SGD", "weight_decay", weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
+        defaults = dict(
+            lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay
+        )
+        super().__init__(params, defaults)
+
+    def update(self, param: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
+        lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
+        if weight_decay != 0:
+            grad = grad + weight_decay * param.data
+        if momentum != 0:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = state["momentum_buffer"] = grad.copy()
+            else:
+                buffer *= momentum
+                buffer += (1 - group["dampening"]) * grad
+            grad = grad + momentum * buffer if group["nesterov"] else buffer
+        add_to_param(param, -lr * grad)
