@@ -31,6 +31,7 @@ from .functional import grad, gradients, hessian, hvp, jacobian, value_and_grad
 from .mode import (
     detect_anomaly,
     enable_grad,
+    graph_scope,
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,

@@ -94,6 +94,7 @@ class Node:
         "hooks",
         "retained",
         "site",
+        "scope",
         "released",
         "__dict__",
         "__weakref__",
@@ -109,6 +110,7 @@ class Node:
         self.hooks: list | None = None
         self.retained = None  # weakref to a non-leaf tensor that asked for retain_grad()
         self.site: str | None = None  # where the user created it (anomaly mode only)
+        self.scope: tuple = state.scope  # enclosing graph_scope labels (module calls)
         self.released = False
 
     @property

@@ -18,6 +18,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _ModeState(threading.local):
     grad_enabled: bool = True
     anomaly_enabled: bool = False
+    scope: tuple = ()  # the labels of the enclosing graph_scope blocks, outermost first
 
 
 state = _ModeState()
@@ -104,3 +105,21 @@ class detect_anomaly:  # noqa: N801
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+class graph_scope:  # noqa: N801
+    """Label the nodes recorded inside the block (recorded on `node.scope`).
+
+    `nn.Module.__call__` opens one per module call, so a graph drawing can collapse
+    each module call into one box. `label` can be any object (a module, a string).
+    """
+
+    def __init__(self, label: Any) -> None:
+        self.label = label
+
+    def __enter__(self) -> None:
+        self._previous = state.scope
+        state.scope = (*self._previous, self.label)
+
+    def __exit__(self, *exc: object) -> None:
+        state.scope = self._previous
