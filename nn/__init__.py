@@ -1,1 +1,59 @@
-"""chainrule.nn: a small PyTorch-like neural-network layer on top of `autograd`."""
+"""chainrule.nn: a small PyTorch-like neural-network layer on top of `autograd`.
+
+    import autograd as ag
+    import nn
+
+    ag.manual_seed(0)
+    model = nn.MLP(64, [128], 10)                  # Linear(64, 128), ReLU(), Linear(128, 10)
+    optimizer = nn.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    for xb, yb in nn.data.DataLoader(nn.data.TensorDataset(X, y), batch_size=32, shuffle=True):
+        optimizer.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        optimizer.step()
+    nn.save(model, "digits.npz")
+
+See docs/nn.md for a guide.
+"""
+
+from . import data, functional, init, optim, utils
+from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .layers import MLP, Dropout, Flatten, Identity, Linear, ModuleList, Sequential
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import Module, Parameter
+from .serialize import load, save
+from .summary import summary
+
+__all__ = [
+    "GELU",
+    "MLP",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Flatten",
+    "Identity",
+    "L1Loss",
+    "LeakyReLU",
+    "Linear",
+    "LogSoftmax",
+    "MSELoss",
+    "Module",
+    "ModuleList",
+    "NLLLoss",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Softplus",
+    "Tanh",
+    "data",
+    "functional",
+    "init",
+    "load",
+    "optim",
+    "save",
+    "summary",
+    "utils",
+]

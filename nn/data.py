@@ -86,7 +86,10 @@ def random_split(
         )
     order = _rng(generator, seed).permutation(total)
     bounds = np.cumsum([0, *counts])
-    return [Subset(dataset, order[start:stop]) for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [
+        Subset(dataset, order[start:stop])
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
 
 
 class DataLoader:
@@ -110,7 +113,9 @@ class DataLoader:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size}")
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
-        self.generator = generator if generator is not None or seed is None else np.random.default_rng(seed)
+        self.generator = (
+            generator if generator is not None or seed is None else np.random.default_rng(seed)
+        )
 
     def __len__(self) -> int:
         count = len(self.dataset) / self.batch_size

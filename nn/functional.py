@@ -287,7 +287,9 @@ class BinaryCrossEntropyWithLogits(ag.Function):
     gradient has this simple closed form; softplus(-z) = logaddexp(0, -z) never overflows."""
 
     @staticmethod
-    def forward(ctx: Any, z: np.ndarray, y: np.ndarray, pos_weight: np.ndarray | None) -> np.ndarray:
+    def forward(
+        ctx: Any, z: np.ndarray, y: np.ndarray, pos_weight: np.ndarray | None
+    ) -> np.ndarray:
         ctx.save_for_backward(z, y)
         ctx.pos_weight = pos_weight
         softplus_minus_z = np.logaddexp(0, -z)
@@ -450,7 +452,9 @@ def _batched(name: str, input: Tensor) -> tuple[Tensor, bool]:
     return input, False
 
 
-def _check_labels(name: str, labels: np.ndarray, num_classes: int, ignore_index: int | None) -> None:
+def _check_labels(
+    name: str, labels: np.ndarray, num_classes: int, ignore_index: int | None
+) -> None:
     if labels.dtype.kind not in "iu":
         raise TypeError(
             f"{name}: class labels must be integers, got dtype {labels.dtype} "
@@ -495,13 +499,14 @@ def _class_weights(
     expected = (x.shape[0],) + x.shape[2:]
     if labels.shape != expected:
         raise ValueError(
-            f"{name}: input {x.shape} needs class labels of shape {expected}, "
-            f"got {labels.shape}"
+            f"{name}: input {x.shape} needs class labels of shape {expected}, got {labels.shape}"
         )
     _check_labels(name, labels, num_classes, ignore_index)
     ignored = labels == ignore_index
     safe_labels = np.where(ignored, 0, labels)
-    label_weight = np.ones(labels.shape, x.dtype) if class_weight is None else class_weight[safe_labels]
+    label_weight = (
+        np.ones(labels.shape, x.dtype) if class_weight is None else class_weight[safe_labels]
+    )
     label_weight[ignored] = 0
     q = np.zeros(x.shape, dtype=x.dtype)
     np.put_along_axis(q, np.expand_dims(safe_labels, 1), np.expand_dims(label_weight, 1), axis=1)

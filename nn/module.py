@@ -157,14 +157,18 @@ class Module:
                 continue
             seen.add(id(module))
             yield name, module
-            below = [(_join(name, child_name), child) for child_name, child in module._modules.items()]
+            below = [
+                (_join(name, child_name), child) for child_name, child in module._modules.items()
+            ]
             stack.extend(reversed(below))
 
     def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, parameter) pairs; a parameter shared by two modules appears once."""
         seen: set[int] = set()
         modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
@@ -215,7 +219,9 @@ class Module:
         """{dotted name: copy of the parameter's array}, in registration order."""
         return {name: param.data.copy() for name, param in self.named_parameters()}
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True
+    ) -> IncompatibleKeys:
         """Copy arrays (or Tensors) from `state_dict` into the parameters with the same names.
 
         With `strict=True` any missing key, unexpected key or shape mismatch raises a

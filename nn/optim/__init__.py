@@ -1,10 +1,10 @@
 """nn.optim: optimisers and learning-rate schedules, following PyTorch's algorithms.
 
-    optimizer = nn.optim.Adam(model.parameters(), lr=1e-3)
-    for x, y in loader:
-        optimizer.zero_grad()
-        loss_fn(model(x), y).backward()
-        optimizer.step()
+optimizer = nn.optim.Adam(model.parameters(), lr=1e-3)
+for x, y in loader:
+    optimizer.zero_grad()
+    loss_fn(model(x), y).backward()
+    optimizer.step()
 """
 
 from . import lr_scheduler

@@ -15,10 +15,10 @@ from .optimizer import Optimizer, add_to_param, check_hyperparameter
 class Adagrad(Optimizer):
     """PyTorch's Adagrad, for each parameter p with gradient g at step t = 1, 2, ...:
 
-        g = g + weight_decay p
-        lr_t = lr / (1 + (t - 1) lr_decay)
-        s = s + g^2                          (s starts at initial_accumulator_value)
-        p = p - lr_t g / (sqrt(s) + eps)
+    g = g + weight_decay p
+    lr_t = lr / (1 + (t - 1) lr_decay)
+    s = s + g^2                          (s starts at initial_accumulator_value)
+    p = p - lr_t g / (sqrt(s) + eps)
     """
 
     def __init__(

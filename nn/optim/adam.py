@@ -16,11 +16,11 @@ from .optimizer import Optimizer, add_to_param, check_hyperparameter, scale_para
 class Adam(Optimizer):
     """PyTorch's Adam, for each parameter p with gradient g at step t = 1, 2, ...:
 
-        g = g + weight_decay p                         (L2 penalty in the gradient)
-        m = beta1 m + (1 - beta1) g
-        v = beta2 v + (1 - beta2) g^2
-        v_max = max(v_max, v)                          (amsgrad only; then use v_max for v)
-        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    g = g + weight_decay p                         (L2 penalty in the gradient)
+    m = beta1 m + (1 - beta1) g
+    v = beta2 v + (1 - beta2) g^2
+    v_max = max(v_max, v)                          (amsgrad only; then use v_max for v)
+    p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
     """
 
     decoupled_weight_decay = False
@@ -40,7 +40,9 @@ class Adam(Optimizer):
         check_hyperparameter(name, "beta2 (betas[1])", betas[1], 0.0, 1.0)
         check_hyperparameter(name, "eps", eps)
         check_hyperparameter(name, "weight_decay", weight_decay)
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        defaults = dict(
+            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+        )
         super().__init__(params, defaults)
 
     def update(self, param: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:

@@ -166,7 +166,9 @@ def _restore(value: Any, param: Tensor, key: str, name: str) -> Any:
     return value.astype(param.dtype, copy=True)
 
 
-def check_hyperparameter(name: str, label: str, value: float, low: float = 0.0, high: float | None = None) -> None:
+def check_hyperparameter(
+    name: str, label: str, value: float, low: float = 0.0, high: float | None = None
+) -> None:
     """Raise a ValueError naming the optimiser when `value` is outside [low, high)."""
     if value < low or (high is not None and value >= high):
         interval = f"[{low}, {high})" if high is not None else f">= {low}"

@@ -15,12 +15,12 @@ from .optimizer import Optimizer, add_to_param, check_hyperparameter
 class RMSprop(Optimizer):
     """PyTorch's RMSprop, for each parameter p with gradient g:
 
-        g = g + weight_decay p
-        v = alpha v + (1 - alpha) g^2
-        a = v - gbar^2 with gbar = alpha gbar + (1 - alpha) g    (centered only), else a = v
-        d = sqrt(a) + eps
-        b = momentum b + g / d;  p = p - lr b                    (momentum > 0)
-        p = p - lr g / d                                         (momentum = 0)
+    g = g + weight_decay p
+    v = alpha v + (1 - alpha) g^2
+    a = v - gbar^2 with gbar = alpha gbar + (1 - alpha) g    (centered only), else a = v
+    d = sqrt(a) + eps
+    b = momentum b + g / d;  p = p - lr b                    (momentum > 0)
+    p = p - lr g / d                                         (momentum = 0)
     """
 
     def __init__(
@@ -39,7 +39,12 @@ class RMSprop(Optimizer):
         check_hyperparameter("RMSprop", "momentum", momentum)
         check_hyperparameter("RMSprop", "weight_decay", weight_decay)
         defaults = dict(
-            lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
         )
         super().__init__(params, defaults)
 

@@ -15,11 +15,11 @@ from .optimizer import Optimizer, add_to_param, check_hyperparameter
 class SGD(Optimizer):
     """PyTorch's SGD, for each parameter p with gradient g:
 
-        g = g + weight_decay p
-        b = g                                  (first step)
-        b = momentum b + (1 - dampening) g     (later steps)      if momentum != 0
-        g = g + momentum b   if nesterov  else  g = b
-        p = p - lr g
+    g = g + weight_decay p
+    b = g                                  (first step)
+    b = momentum b + (1 - dampening) g     (later steps)      if momentum != 0
+    g = g + momentum b   if nesterov  else  g = b
+    p = p - lr g
     """
 
     def __init__(
@@ -37,7 +37,11 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
         defaults = dict(
-            lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            nesterov=nesterov,
+            weight_decay=weight_decay,
         )
         super().__init__(params, defaults)
 
