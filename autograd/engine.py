@@ -61,8 +61,9 @@ def backward(
         else:
             _add_to_leaf(leaf_totals, root, grad, create_graph)
 
-    previous_mode = state.grad_enabled
+    previous_mode, check_finite = state.grad_enabled, state.anomaly_enabled
     state.grad_enabled = create_graph
+    state.anomaly_enabled = False  # the ops inside a backward formula are checked as that node's
     try:
         for node in _reverse_topological_order([r.grad_fn for r in roots if r.grad_fn]):
             entry = pending.pop(node, None)
@@ -72,11 +73,11 @@ def backward(
                     found[wanted_nodes[id(node)]] = grad
                 elif wanted is None and node.retained is not None:
                     _retain(node, grad, create_graph)
-                _propagate(node, grad, pending, leaf_totals, create_graph, tracer)
+                _propagate(node, grad, pending, leaf_totals, create_graph, tracer, check_finite)
             if not retain_graph:
                 node.release()
     finally:
-        state.grad_enabled = previous_mode
+        state.grad_enabled, state.anomaly_enabled = previous_mode, check_finite
 
     if wanted is not None:
         for key, (leaf, (grad, _)) in leaf_totals.items():
@@ -140,7 +141,7 @@ def _reverse_topological_order(root_nodes: list[Node]) -> list[Node]:
     return order
 
 
-def _propagate(node, grad, pending, leaf_totals, create_graph, tracer) -> None:
+def _propagate(node, grad, pending, leaf_totals, create_graph, tracer, check_finite) -> None:
     """Call the op's backward and send each input its share, reduced to the input's shape."""
     input_grads = node.op.backward(node, grad)
     if not isinstance(input_grads, tuple):
@@ -159,7 +160,7 @@ def _propagate(node, grad, pending, leaf_totals, create_graph, tracer) -> None:
             input_grad = Tensor._make(np.asarray(input_grad), False, None)
         if input_grad.shape != tensor.shape:
             input_grad = sum_to(input_grad, tensor.shape, node.name)
-        if state.anomaly_enabled or node.site is not None:
+        if check_finite:
             function._check_finite(input_grad.data, node.name, "backward", node.site)
         sent.append(input_grad)
         if tensor.grad_fn is not None:

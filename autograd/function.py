@@ -61,20 +61,26 @@ class AnomalyError(FloatingPointError):
     """A NaN or Inf appeared under `detect_anomaly()`."""
 
 
-class _NullContext:
-    """The ctx forward sees when nothing is recorded: saving and attributes are dropped."""
+class _NoGradient:
+    """needs_input_grad when nothing is recorded: False for every input."""
 
-    __slots__ = ()
-    needs_input_grad = ()
+    def __getitem__(self, index: int) -> bool:
+        return False
+
+    def __iter__(self):
+        return iter(())
+
+    def __repr__(self) -> str:
+        return "(False, ...)"
+
+
+class _ForwardOnlyContext:
+    """The ctx forward sees when nothing is recorded: attributes work, saving is a no-op."""
+
+    needs_input_grad = _NoGradient()
 
     def save_for_backward(self, *arrays: Any) -> None:
         pass
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        pass
-
-
-_NULL_CONTEXT = _NullContext()
 
 
 class Node:
@@ -217,7 +223,7 @@ class Function:
         record = record and state.grad_enabled
 
         if not record:
-            output = _run_forward(cls, _NULL_CONTEXT, arrays, kwargs)[1]
+            output = _run_forward(cls, _ForwardOnlyContext(), arrays, kwargs)[1]
             if state.anomaly_enabled:
                 _check_finite(output, cls.__name__, "forward", _user_site())
             return Tensor._make(output, False, None)

@@ -1,0 +1,436 @@
+"""backward(): order, accumulation, freeing, retain/create graph, grad mode and errors."""
+
+import gc
+import subprocess
+import sys
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd as ag
+
+X0 = 0.12132987  # the lecture's point on the double well V(x) = x**4 - 2 x**2
+V0 = -0.029225168711847025
+DV0 = -0.4781751223381389
+
+
+def double_well(x):
+    return x**4 - 2 * x**2
+
+
+def test_double_well_value_and_gradient():
+    x = ag.tensor(X0, requires_grad=True)
+    v = double_well(x)
+    v.backward()
+    assert abs(v.item() - V0) < 1e-12
+    assert abs(x.grad.item() - DV0) < 1e-12
+
+
+def test_double_well_by_hand_decomposed_primitives():
+    x = ag.tensor(X0, requires_grad=True)
+    a = x * x  # a = x^2
+    b = a * a  # b = x^4
+    c = 2 * a
+    v = b - c
+    v.backward()
+    by_hand = 4 * X0**3 - 4 * X0  # chain rule on paper
+    assert abs(v.item() - V0) < 1e-12
+    assert abs(x.grad.item() - by_hand) < 1e-12
+    assert abs(x.grad.item() - DV0) < 1e-12
+
+
+def test_second_derivative_through_create_graph():
+    x = ag.tensor(X0, requires_grad=True)
+    double_well(x).backward(create_graph=True)
+    first = x.grad
+    assert first.grad_fn is not None
+    x.grad = None
+    first.backward()
+    assert abs(x.grad.item() - (12 * X0**2 - 4)) < 1e-12
+
+
+def test_grad_of_tanh_matmul_with_respect_to_matrix():
+    rng = np.random.default_rng(0)
+    a = ag.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    x = ag.tensor(rng.standard_normal(4))
+    y = ag.tanh(a @ x)
+    y.backward(np.ones(3))
+    expected = (1 - np.tanh(a.data @ x.data) ** 2)[:, None] * x.data[None, :]
+    np.testing.assert_allclose(a.grad.data, expected, rtol=1e-12)
+
+
+def test_long_chain_needs_no_recursion():
+    x = ag.tensor(1.5, requires_grad=True)
+    h = x
+    for _ in range(100_000):
+        h = h * 1.0
+    h.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_diamond_and_reused_weight_sum_their_gradients():
+    w = ag.tensor(2.0, requires_grad=True)
+    a, b = w * 3, w * w  # two paths from w
+    (a * b).backward()  # d/dw 3 w^3 = 9 w^2
+    assert w.grad.item() == pytest.approx(36.0)
+    v = ag.tensor([1.0, -2.0], requires_grad=True)
+    h = v.tanh()
+    loss = (h * h).sum() + h.sum() + (h * 2).sum()  # h feeds three consumers
+    loss.backward()
+    t = np.tanh(v.data)
+    np.testing.assert_allclose(v.grad.data, (2 * t + 3) * (1 - t**2), rtol=1e-12)
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 * x.data + 3)
+
+
+def test_accumulation_never_writes_into_a_shared_buffer():
+    a = ag.tensor(1.0, requires_grad=True)
+    b = ag.tensor(1.0, requires_grad=True)
+    (a + b).backward()  # both receive the same upstream gradient object
+    (a * 5).backward()
+    assert a.grad.item() == 6.0 and b.grad.item() == 1.0
+
+
+def test_non_leaf_grad_is_kept_only_when_asked():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    kept = x * 3
+    kept.retain_grad()
+    (h.sum() + (kept * kept).sum()).backward()
+    assert h.grad is None
+    np.testing.assert_allclose(kept.grad.data, 2 * kept.data)
+    assert not h.is_leaf and x.is_leaf
+
+
+def test_backward_frees_the_graph_and_activations():
+    x = ag.tensor(np.ones(1000), requires_grad=True)
+    h = x.tanh()
+    probe = weakref.ref(h)
+    loss = (h * h).sum()
+    del h
+    assert probe() is not None  # the graph holds it before backward
+    loss.backward()
+    gc.collect()
+    assert probe() is None  # ... and lets it go after, while loss is alive
+    assert loss.grad_fn.released
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        loss.backward()
+
+
+def test_kept_losses_do_not_keep_activations():
+    w = ag.tensor(np.ones((50, 50)), requires_grad=True)
+    losses, probes = [], []
+    for _ in range(5):
+        h = (w @ w).tanh()
+        probes.append(weakref.ref(h))
+        loss = h.mean()
+        del h
+        loss.backward()
+        losses.append(loss)
+    gc.collect()
+    assert all(p() is None for p in probes)
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = ag.tensor(3.0, requires_grad=True)
+    y = x * x
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == 12.0
+
+
+def test_backward_default_grad_and_shape_errors():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with pytest.raises(ValueError, match=r"\(2,\)"):
+        y.backward()
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        y.backward(np.ones(3))
+    y.backward(np.array([1.0, 10.0]))
+    np.testing.assert_allclose(x.grad.data, [2.0, 20.0])
+
+
+def test_backward_on_tensor_without_grad_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        ag.tensor(1.0).backward()
+
+
+def test_no_grad_records_nothing_and_works_as_decorator():
+    x = ag.tensor(1.0, requires_grad=True)
+    with ag.no_grad():
+        y = x * 2
+        with ag.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad and z.grad_fn is not None
+
+    @ag.no_grad()
+    def f(t):
+        return t * t
+
+    assert f(x).grad_fn is None and ag.is_grad_enabled()
+
+
+def test_no_grad_restores_mode_after_an_exception():
+    with pytest.raises(KeyError), ag.no_grad():
+        raise KeyError
+    assert ag.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local():
+    seen = {}
+    inside = threading.Event()
+    release = threading.Event()
+
+    def worker():
+        with ag.no_grad():
+            inside.set()
+            release.wait(5)
+            seen["worker"] = ag.is_grad_enabled()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    inside.wait(5)
+    x = ag.tensor(1.0, requires_grad=True)
+    seen["main"] = (x * 2).requires_grad
+    release.set()
+    thread.join()
+    assert seen == {"main": True, "worker": False}
+
+
+def test_no_graph_when_nothing_requires_grad():
+    y = ag.tensor([1.0]) * 2 + 1
+    assert y.grad_fn is None and not y.requires_grad
+
+
+def test_matmul_shape_error_names_op_and_shapes():
+    with pytest.raises(ValueError, match=r"matmul: shapes \(3, 4\) and \(5, 2\) are not aligned"):
+        ag.tensor(np.ones((3, 4))) @ ag.tensor(np.ones((5, 2)))
+
+
+def test_broadcast_error_names_op_and_both_shapes():
+    with pytest.raises(ValueError, match=r"mul.*\(3, 4\).*\(5, 2\)"):
+        ag.tensor(np.ones((3, 4))) * ag.tensor(np.ones((5, 2)))
+
+
+def test_item_on_many_elements_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"one-element.*\(3,\)"):
+        ag.tensor([1.0, 2.0, 3.0]).item()
+
+
+def test_broadcast_gradients_reduce_to_each_input_shape():
+    a = ag.tensor(np.ones((2, 3)), requires_grad=True)
+    b = ag.tensor(np.arange(3.0), requires_grad=True)
+    c = ag.tensor(np.ones((2, 1)), requires_grad=True)
+    s = ag.tensor(2.0, requires_grad=True)
+    ((a * b + c) * s).sum().backward()
+    assert a.grad.shape == (2, 3) and b.grad.shape == (3,) and c.grad.shape == (2, 1)
+    np.testing.assert_allclose(b.grad.data, [4.0, 4.0, 4.0])
+    np.testing.assert_allclose(c.grad.data, [[6.0], [6.0]])
+    assert s.grad.item() == pytest.approx(12.0)
+
+
+# in-place changes after forward: both routes are refused, never a wrong gradient ---------
+
+
+def test_in_place_tensor_op_on_saved_values_is_refused():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    with pytest.raises(RuntimeError, match="saved for the backward of Mul"), ag.no_grad():
+        x -= 0.5
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, [2.0, 4.0])  # the gradient at the values used
+    with ag.no_grad():
+        x -= 0.5  # allowed again once backward has released the graph
+    np.testing.assert_allclose(x.data, [0.5, 1.5])
+
+
+def test_writing_into_saved_data_is_refused():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    h = x.exp()  # Exp saves its output h; Mul saves both of its inputs
+    y = (h * x).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        x.data[0] = 10.0
+    with pytest.raises(ValueError, match="read-only"):
+        h.data[:] = 0.0
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, np.exp([1.0, 2.0]) * (1 + np.array([1.0, 2.0])))
+    x.data[0] = 10.0  # writeable again after backward
+
+
+def test_writing_through_the_owner_of_a_saved_view_is_refused():
+    base = np.arange(6.0)
+    x = ag.Tensor(base[1:5], requires_grad=True)  # x.data is a view of base
+    y = (x * x).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        base[2] = 100.0
+    y.backward()
+    base[2] = 100.0
+    assert x.data[1] == 100.0
+
+
+def test_dropping_a_graph_without_backward_thaws_its_arrays():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    assert not x.data.flags.writeable
+    del y
+    gc.collect()
+    assert x.data.flags.writeable
+
+
+def test_in_place_on_tensor_requiring_grad_with_grad_mode_on_is_refused():
+    x = ag.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="no_grad"):
+        x += 1
+
+
+def test_in_place_on_a_view_is_refused_and_clone_helps():
+    x = ag.tensor(np.arange(4.0))
+    view = x.reshape(2, 2)
+    with pytest.raises(RuntimeError, match="clone"):
+        view += 1
+    own = view.clone()
+    own += 1
+    np.testing.assert_allclose(x.data, np.arange(4.0))
+
+
+# tensors: dtype rule, repr, numpy interop ------------------------------------------------
+
+
+def test_dtype_rule():
+    assert ag.tensor(1).dtype == np.float64
+    assert ag.tensor([1, 2]).dtype == np.float64
+    assert ag.tensor(np.array([1, 2])).dtype == np.int64
+    assert ag.tensor(np.ones(2, np.float32)).dtype == np.float32
+    f32 = ag.tensor(np.ones(3, np.float32), requires_grad=True)
+    out = ((f32 * 2.0 - 1) / 3.0) ** 2 + ag.exp(f32) - 0.5 * f32
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert f32.grad.dtype == np.float32
+    with pytest.raises(TypeError, match="only floating tensors can require gradients"):
+        ag.tensor(np.array([1, 2]), requires_grad=True)
+    ag.set_default_dtype(np.float32)
+    try:
+        assert ag.tensor([1.0]).dtype == np.float32
+    finally:
+        ag.set_default_dtype(np.float64)
+
+
+def test_repr():
+    assert repr(ag.tensor([1.0, 2.0], requires_grad=True)) == "tensor([1., 2.], requires_grad=True)"
+    assert repr(ag.tensor(0.25, requires_grad=True) * 2) == "tensor(0.5, grad_fn=<Mul>)"
+
+
+def test_numpy_arrays_defer_to_tensors():
+    t = ag.tensor([1.0, 2.0], requires_grad=True)
+    arr = np.array([3.0, 4.0])
+    for result in (arr * t, 2 - t, t / arr, arr + t, arr @ t):
+        assert isinstance(result, ag.Tensor) and result.requires_grad
+
+
+def test_comparisons_carry_no_gradient():
+    t = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for result in (t < 2, t <= 2, t > 2, t >= 2, t == 2, t != 2):
+        assert result.dtype == bool and not result.requires_grad
+    np.testing.assert_array_equal((t > 1.5).data, [False, True, True])
+
+
+def test_tensor_attributes():
+    t = ag.tensor(np.ones((2, 3)), requires_grad=True)
+    assert (t.shape, t.ndim, t.size, t.T.shape) == ((2, 3), 2, 6, (3, 2))
+    d = t.detach()
+    assert d.data is t.data and not d.requires_grad
+    y = t * 2
+    assert y.grad_fn.name == "Mul" and y.grad_fn.inputs[0] is t
+    assert isinstance(t.numpy(), np.ndarray)
+
+
+def test_hooks_scale_and_remove():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    handle = x.register_hook(lambda g: g * 10)
+    (x * 1).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [10.0, 10.0])
+    handle.remove()
+    x.grad = None
+    (x * 1).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [1.0, 1.0])
+    h = x * 2
+    seen = []
+    h.register_hook(lambda g: seen.append(g.data.copy()))
+    (h * 3).sum().backward()
+    np.testing.assert_allclose(seen[0], [3.0, 3.0])
+
+
+def test_anomaly_mode_names_op_phase_and_user_line():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(FloatingPointError, match=r"Log.*forward.*test_engine\.py:\d+"):
+        with ag.detect_anomaly():
+            ag.log(x - x)
+    y = ag.tensor([0.0], requires_grad=True)
+    with pytest.raises(FloatingPointError, match=r"Sqrt.*backward.*test_engine\.py:\d+"):
+        with ag.detect_anomaly():
+            ag.sqrt(y).sum().backward()
+    ag.log(x - x)  # off by default: no error, just -inf
+
+
+def test_custom_function_cube():
+    class Cube(ag.Function):
+        """x**3  ->  dx = g 3 x**2"""
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * x**2
+
+    from autograd.testing import gradcheck
+
+    x = ag.tensor([0.5, -1.5], requires_grad=True)
+    assert gradcheck(Cube.apply, x)
+    y = Cube.apply(x)
+    assert y.grad_fn.name == "Cube"
+    first = ag.grad(lambda t: Cube.apply(t).sum())
+    np.testing.assert_allclose(ag.grad(lambda t: first(t).sum())(x.data), 6 * x.data)
+
+
+def test_save_for_backward_refuses_intermediates():
+    class Bad(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x * 2)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(TypeError, match="ctx attributes"):
+        Bad.apply(ag.tensor(1.0, requires_grad=True))
+
+
+def test_import_is_light_and_fast():
+    # numpy's own import time varies with the machine's load; time ours on top of it
+    code = (
+        "import sys, time; import numpy; t = time.perf_counter(); import autograd; "
+        "dt = time.perf_counter() - t; "
+        "heavy = [m for m in ('matplotlib', 'graphviz', 'hypothesis', 'scipy', 'nn') "
+        "if m in sys.modules]; print(dt, heavy)"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        for _ in range(3)
+    ]
+    seconds = [float(r.stdout.split(" ", 1)[0]) for r in runs]
+    assert all(r.stdout.split(" ", 1)[1].strip() == "[]" for r in runs)
+    assert min(seconds) < 0.3
