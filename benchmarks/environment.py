@@ -49,8 +49,7 @@ def blas_info() -> list[dict] | dict:
                 np.show_config()
             return {"show_config": text.getvalue()}
     return [
-        {k: v for k, v in lib.items() if k != "filepath"}
-        for lib in threadpoolctl.threadpool_info()
+        {k: v for k, v in lib.items() if k != "filepath"} for lib in threadpoolctl.threadpool_info()
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.workloads import MEMORY_STEPS, MEMORY_SOURCE
+from benchmarks.workloads import MEMORY_SOURCE
 
 DISPLAY_ORDER = (
     "numpy-ref",
@@ -70,8 +70,8 @@ def memory_table(results: dict) -> str:
         m = memory[name]
         ratio = m["peak_bytes"] / m["reference_peak_bytes"]
         lines.append(
-            f"| {name} | {m['peak_bytes'] / 2**20:.1f} | {ratio:.2f} | "
-            f"{m['step_peaks'][1] / 2**20:.1f} | {m['step_peaks'][-1] / 2**20:.1f} | "
+            f"| {name} | {m['peak_bytes'] / 2**20:.2f} | {ratio:.2f} | "
+            f"{m['step_peaks'][1] / 2**20:.2f} | {m['step_peaks'][-1] / 2**20:.2f} | "
             f"{m['growth_step2_to_last']:.2f} |"
         )
     return "\n".join(lines)
@@ -104,7 +104,7 @@ def markdown(results: dict) -> str:
     if memory:
         lines += [
             f"Peak traced memory (tracemalloc) of {MEMORY_SOURCE} training for "
-            f"{MEMORY_STEPS} steps; growth = peak of the last step / peak of step 2:",
+            f"{results['memory_steps']} steps; growth = peak of the last step / peak of step 2:",
             "",
             memory,
             "",

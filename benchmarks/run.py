@@ -19,7 +19,14 @@ from benchmarks import environment, numpy_ref, report
 from benchmarks.engines import hips_engine
 from benchmarks.engines.base import Engine
 from benchmarks.memory import MEASURABLE, training_peak
-from benchmarks.registry import ALL_NAMES, DEFAULT_ORDER, IN_PROCESS, OPTIONAL, SUBPROCESS
+from benchmarks.registry import (
+    ALL_NAMES,
+    DEFAULT_ORDER,
+    IN_PROCESS,
+    OPTIONAL,
+    SMOKE_DEFAULT,
+    SUBPROCESS,
+)
 from benchmarks.suite import run_workload
 from benchmarks.timing import FULL, QUICK, SMOKE, TimingSettings
 from benchmarks.workloads import MEMORY_KEY, MEMORY_SOURCE, MEMORY_STEPS, build, definition, select
@@ -36,7 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workloads", help="comma list, e.g. W1,W2,MEM (default: all)")
     parser.add_argument(
-        "--engines", help=f"comma list from {ALL_NAMES} (default: {DEFAULT_ORDER})"
+        "--engines",
+        help=f"comma list from {ALL_NAMES} (default: {DEFAULT_ORDER}; --smoke: no JAX)",
     )
     parser.add_argument(
         "--keep-going",
@@ -48,8 +56,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _requested_engines(spec: str | None) -> list[str]:
-    names = [n.strip() for n in spec.split(",")] if spec else list(DEFAULT_ORDER)
+def _requested_engines(spec: str | None, smoke: bool) -> list[str]:
+    default = SMOKE_DEFAULT if smoke else DEFAULT_ORDER
+    names = [n.strip() for n in spec.split(",")] if spec else list(default)
     unknown = [n for n in names if n not in ALL_NAMES]
     if unknown:
         raise SystemExit(f"unknown engine(s) {unknown}; choose from {ALL_NAMES}")
@@ -136,7 +145,9 @@ def main(argv: list[str] | None = None) -> dict:
     definitions = select(patterns)
     with_memory = patterns is None or any(MEMORY_KEY.startswith(p.upper()) for p in patterns)
 
-    engines, with_hips, skipped, versions = available_engines(_requested_engines(args.engines))
+    engines, with_hips, skipped, versions = available_engines(
+        _requested_engines(args.engines, args.smoke)
+    )
     results = {
         "environment": environment.describe(),
         "mode": mode,
@@ -145,6 +156,7 @@ def main(argv: list[str] | None = None) -> dict:
         "skipped": skipped,
         "workloads": {},
         "memory": {},
+        "memory_steps": SMOKE_MEMORY_STEPS if args.smoke else MEMORY_STEPS,
     }
     print(f"benchmarks ({mode}): engines {[e.name for e in engines]}", flush=True)
     for name, why in skipped.items():

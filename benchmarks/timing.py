@@ -63,11 +63,13 @@ def warm_up_and_calibrate(runner: Prepared, settings: TimingSettings) -> int:
 def interleaved(runners: dict[str, Prepared], settings: TimingSettings) -> dict[str, Timing]:
     """Median seconds per step of every runner, sampled round-robin."""
     inner = {name: warm_up_and_calibrate(r, settings) for name, r in runners.items()}
+    gc.freeze()  # what exists now (modules, runners) leaves the collector's view: cheap collects
     samples: dict[str, list[float]] = {name: [] for name in runners}
     for _ in range(settings.rounds):
         for name, runner in runners.items():
             gc.collect()  # do not bill one engine for another's garbage
             samples[name].append(_run(runner, inner[name]) / inner[name])
+    gc.unfreeze()
     return {
         name: Timing(statistics.median(s), tuple(s), inner[name]) for name, s in samples.items()
     }

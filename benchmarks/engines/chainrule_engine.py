@@ -59,7 +59,11 @@ class ChainruleRawMLP(EagerPrepared):
 
 
 class ChainruleNNMLP(EagerPrepared):
-    """nn.Linear layers in nn.Sequential, nn.CrossEntropyLoss / nn.MSELoss, nn.optim.SGD."""
+    """nn.Linear layers in nn.Sequential, nn.CrossEntropyLoss / nn.MSELoss, nn.optim.SGD.
+
+    nn.Linear stores its weight as (out_features, in_features), PyTorch's layout: the
+    workload's (fan_in, fan_out) weights go in transposed and gradients come out transposed.
+    """
 
     def __init__(self, workload: Workload):
         import autograd as ag
@@ -71,8 +75,8 @@ class ChainruleNNMLP(EagerPrepared):
         for w, b in zip(workload.params[0::2], workload.params[1::2]):
             linear = nn.Linear(*w.shape, dtype=w.dtype)
             with ag.no_grad():
-                linear.weight.copy_(ag.Tensor(_as_linear_weight(linear, w)))
-                linear.bias.copy_(ag.Tensor(b))
+                linear.weight.copy_(w.T)
+                linear.bias.copy_(b)
             layers += [linear, activation()]
         self.linears = layers[0::2]
         self.model = nn.Sequential(*layers[:-1])
@@ -88,19 +92,12 @@ class ChainruleNNMLP(EagerPrepared):
         self._backward()
         grads = []
         for linear in self.linears:
-            dw = _grad_array(linear.weight)
-            grads += [dw if dw.shape == linear.in_out_shape else dw.T, _grad_array(linear.bias)]
+            grads += [_grad_array(linear.weight).T, _grad_array(linear.bias)]
         return grads
 
     def step(self) -> None:
         self._backward()
         self.optimizer.step()
-
-
-def _as_linear_weight(linear, w: np.ndarray) -> np.ndarray:
-    """``w`` (fan_in, fan_out) in the layout ``linear.weight`` stores."""
-    linear.in_out_shape = w.shape
-    return w if linear.weight.shape == w.shape else np.ascontiguousarray(w.T)
 
 
 class ChainruleScalar(EagerPrepared):

@@ -28,7 +28,8 @@ class TorchMLP(EagerPrepared):
 
         spec = workload.spec
         self.model = _model(spec, workload.params)
-        self.loss_fn = torch.nn.CrossEntropyLoss() if spec.loss == "cross_entropy" else torch.nn.MSELoss()
+        losses = {"cross_entropy": torch.nn.CrossEntropyLoss, "mse": torch.nn.MSELoss}
+        self.loss_fn = losses[spec.loss]()
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=spec.lr)
         self.x = torch.from_numpy(workload.x)
         self.y = torch.from_numpy(workload.y)
