@@ -129,7 +129,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        output = self.forward(*args, **kwargs)
+        with ag.graph_scope(self):  # nodes recorded here carry this module in node.scope
+            output = self.forward(*args, **kwargs)
         for hook in tuple(self._forward_hooks.values()):
             hook(self, args, output)
         return output

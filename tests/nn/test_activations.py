@@ -1,0 +1,119 @@
+"""Activation modules and functions against numpy formulas and finite differences."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd as ag
+import nn
+from autograd.testing import gradcheck, gradgradcheck
+from nn.functional import erf_array
+
+F = nn.functional
+X = np.array([[-3.1, -1.2, -0.3, 0.25], [0.7, 1.9, 4.2, -0.05]])
+
+
+def erf_reference(x):
+    return np.vectorize(math.erf)(x)
+
+
+def softmax_reference(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+CASES = [
+    (nn.ReLU(), lambda x: np.maximum(x, 0)),
+    (nn.LeakyReLU(0.2), lambda x: np.where(x > 0, x, 0.2 * x)),
+    (nn.Sigmoid(), lambda x: 1 / (1 + np.exp(-x))),
+    (nn.Tanh(), np.tanh),
+    (nn.Softplus(), lambda x: np.log1p(np.exp(x))),
+    (
+        nn.Softplus(beta=2.0, threshold=3.0),
+        lambda x: np.where(2 * x > 3, x, np.log1p(np.exp(2 * x)) / 2),
+    ),
+    (nn.GELU(), lambda x: 0.5 * x * (1 + erf_reference(x / np.sqrt(2)))),
+    (
+        nn.GELU(approximate="tanh"),
+        lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),
+    ),
+    (nn.Softmax(dim=1), lambda x: softmax_reference(x, 1)),
+    (nn.Softmax(dim=0), lambda x: softmax_reference(x, 0)),
+    (nn.LogSoftmax(dim=1), lambda x: np.log(softmax_reference(x, 1))),
+]
+
+
+@pytest.mark.parametrize(
+    "module, reference", CASES, ids=lambda c: repr(c) if isinstance(c, nn.Module) else ""
+)
+def test_value_matches_numpy_formula(module, reference):
+    np.testing.assert_allclose(module(ag.Tensor(X)).data, reference(X), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "module, reference", CASES, ids=lambda c: repr(c) if isinstance(c, nn.Module) else ""
+)
+def test_gradient_matches_finite_differences(module, reference):
+    x = ag.tensor(X, requires_grad=True)  # no entry within eps of a kink
+    assert gradcheck(module, x)
+
+
+def test_functional_forms_equal_the_modules():
+    x = ag.Tensor(X)
+    pairs = [
+        (F.relu(x), nn.ReLU()(x)),
+        (F.leaky_relu(x, 0.1), nn.LeakyReLU(0.1)(x)),
+        (F.sigmoid(x), nn.Sigmoid()(x)),
+        (F.tanh(x), nn.Tanh()(x)),
+        (F.softplus(x), nn.Softplus()(x)),
+        (F.gelu(x), nn.GELU()(x)),
+        (F.softmax(x, 0), nn.Softmax(0)(x)),
+        (F.log_softmax(x, 1), nn.LogSoftmax(1)(x)),
+    ]
+    for a, b in pairs:
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_softplus_is_linear_above_threshold_like_pytorch():
+    x = ag.Tensor(np.array([25.0, 30.0]))
+    np.testing.assert_array_equal(F.softplus(x).data, [25.0, 30.0])
+
+
+def test_activation_reprs():
+    assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
+    assert repr(nn.GELU()) == "GELU(approximate='none')"
+    assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
+    with pytest.raises(ValueError, match="approximate must be"):
+        nn.GELU("fast")
+
+
+def test_erf_matches_math_erf_to_a_few_ulp():
+    x = np.concatenate([np.linspace(-7, 7, 20001), [0.0, 0.46875, 4.0, -4.0, 1e-300, 27.0]])
+    reference = erf_reference(x)
+    relative = np.abs(erf_array(x) - reference) / np.maximum(np.abs(reference), 1e-300)
+    assert relative.max() <= 4 * np.finfo(np.float64).eps
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False))
+def test_erf_property_matches_math_erf(value):
+    got = erf_array(np.array([value]))[0]
+    assert abs(got - math.erf(value)) <= 4 * np.finfo(np.float64).eps * max(
+        abs(math.erf(value)), 1e-300
+    )
+
+
+def test_erf_special_values_and_dtype():
+    got = erf_array(np.array([np.inf, -np.inf, np.nan, -0.0]))
+    assert got[0] == 1 and got[1] == -1 and np.isnan(got[2]) and got[3] == 0
+    assert erf_array(np.ones(2, np.float32)).dtype == np.float32
+
+
+def test_erf_first_and_second_derivatives():
+    x = ag.tensor(np.array([-2.0, -0.3, 0.1, 0.9, 3.0]), requires_grad=True)
+    assert gradcheck(F.erf, x)
+    assert gradgradcheck(F.erf, x)
+    assert gradgradcheck(nn.GELU(), x)

@@ -1,0 +1,201 @@
+"""Losses against numpy references written here, finite differences, and stability cases."""
+
+from functools import partial
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd as ag
+import nn
+from autograd.testing import gradcheck
+
+F = nn.functional
+rng = np.random.default_rng(0)
+PRED = rng.normal(size=(4, 3))
+TARGET = rng.normal(size=(4, 3))
+PROBS = rng.uniform(0.05, 0.95, size=(4, 3))
+SOFT = rng.uniform(size=(4, 3))
+
+
+def reduce(loss, reduction):
+    return {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction](loss)
+
+
+def log_softmax(x, axis=1):
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def t(a, grad=False):
+    return ag.tensor(a, requires_grad=grad)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_regression_losses_match_numpy(reduction):
+    mse = nn.MSELoss(reduction=reduction)(t(PRED), TARGET)
+    np.testing.assert_allclose(mse.data, reduce((PRED - TARGET) ** 2, reduction), rtol=1e-14)
+    l1 = nn.L1Loss(reduction=reduction)(t(PRED), t(TARGET))
+    np.testing.assert_allclose(l1.data, reduce(np.abs(PRED - TARGET), reduction), rtol=1e-14)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_losses_match_numpy(reduction):
+    bce = -(SOFT * np.log(PROBS) + (1 - SOFT) * np.log(1 - PROBS))
+    out = nn.BCELoss(reduction=reduction)(t(PROBS), SOFT)
+    np.testing.assert_allclose(out.data, reduce(bce, reduction), rtol=1e-13)
+
+    weight = np.array([1.0, 2.0, 0.5])
+    out = nn.BCELoss(weight=weight, reduction=reduction)(t(PROBS), SOFT)
+    np.testing.assert_allclose(out.data, reduce(bce * weight, reduction), rtol=1e-13)
+
+    p = sigmoid(PRED)
+    out = nn.BCEWithLogitsLoss(reduction=reduction)(t(PRED), SOFT)
+    expected = -(SOFT * np.log(p) + (1 - SOFT) * np.log(1 - p))
+    np.testing.assert_allclose(out.data, reduce(expected, reduction), rtol=1e-13)
+
+    pos_weight = np.array([3.0, 1.0, 0.25])
+    out = nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=pos_weight)(t(PRED), SOFT)
+    expected = -(pos_weight * SOFT * np.log(p) + (1 - SOFT) * np.log(1 - p))
+    np.testing.assert_allclose(out.data, reduce(expected, reduction), rtol=1e-13)
+
+
+def test_loss_gradients_match_finite_differences():
+    pos_weight = np.array([3.0, 1.0, 0.25])
+    checks = [
+        (F.mse_loss, PRED, TARGET),
+        (F.l1_loss, PRED, TARGET),
+        (F.binary_cross_entropy, PROBS, SOFT),
+        (F.binary_cross_entropy_with_logits, PRED, SOFT),
+        (partial(F.binary_cross_entropy_with_logits, pos_weight=pos_weight), PRED, SOFT),
+        (partial(F.cross_entropy, weight=np.array([1.0, 2.0, 3.0])), PRED, SOFT),
+    ]
+    for fn, a, b in checks:
+        for reduction in ["mean", "none"]:
+            assert gradcheck(
+                lambda x, y, fn=fn, r=reduction: fn(x, y, reduction=r), t(a, True), t(b, True)
+            )
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_and_nll_with_labels_weights_and_ignore_index(reduction):
+    labels = np.array([2, 0, -100, 1])
+    weight = np.array([0.5, 2.0, 1.5])
+    kept = labels != -100
+    picked = -log_softmax(PRED)[np.arange(4), np.where(kept, labels, 0)]
+    w = np.where(kept, weight[np.where(kept, labels, 0)], 0.0)
+    expected = {"mean": (w * picked).sum() / w.sum(), "sum": (w * picked).sum(), "none": w * picked}
+    ce = nn.CrossEntropyLoss(weight=weight, reduction=reduction)(t(PRED), labels)
+    np.testing.assert_allclose(ce.data, expected[reduction], rtol=1e-13)
+    nll = nn.NLLLoss(weight=weight, reduction=reduction)(F.log_softmax(t(PRED), 1), labels)
+    np.testing.assert_allclose(nll.data, expected[reduction], rtol=1e-13)
+    x = t(PRED, True)
+    assert gradcheck(lambda x: F.cross_entropy(x, labels, weight, reduction=reduction), x)
+    assert gradcheck(lambda x: F.nll_loss(x, labels, weight, reduction=reduction), x)
+
+
+def test_cross_entropy_with_probabilities_and_extra_axes():
+    target = SOFT / SOFT.sum(axis=1, keepdims=True)
+    out = F.cross_entropy(t(PRED), target)
+    np.testing.assert_allclose(
+        out.data, -(target * log_softmax(PRED)).sum(axis=1).mean(), rtol=1e-13
+    )
+
+    logits = rng.normal(size=(2, 3, 4, 5))  # (N, C, d1, d2)
+    labels = rng.integers(0, 3, size=(2, 4, 5))
+    expected = -np.take_along_axis(log_softmax(logits), labels[:, None], axis=1)[:, 0]
+    np.testing.assert_allclose(F.cross_entropy(t(logits), labels, reduction="none").data, expected)
+    np.testing.assert_allclose(F.cross_entropy(t(logits), labels).data, expected.mean())
+    assert gradcheck(
+        lambda x: F.cross_entropy(x, labels[:1, :2, :2]), t(logits[:1, :, :2, :2], True)
+    )
+
+
+def test_cross_entropy_of_one_unbatched_sample():
+    out = F.cross_entropy(t(PRED[0]), np.array(1), reduction="none")
+    assert out.shape == ()
+    np.testing.assert_allclose(out.data, -log_softmax(PRED[:1])[0, 1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 6),
+    c=st.integers(2, 5),
+    seed=st.integers(0, 2**31),
+    scale=st.sampled_from([1.0, 30.0, 1e4]),
+)
+def test_cross_entropy_gradient_is_softmax_minus_one_hot(n, c, seed, scale):
+    generator = np.random.default_rng(seed)
+    logits = generator.normal(size=(n, c)) * scale
+    labels = generator.integers(0, c, size=n)
+    x = t(logits, True)
+    loss = F.cross_entropy(x, labels)
+    loss.backward()
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    softmax = shifted / shifted.sum(axis=1, keepdims=True)
+    one_hot = np.eye(c)[labels]
+    assert np.isfinite(loss.item())
+    np.testing.assert_allclose(
+        loss.item(), -log_softmax(logits)[np.arange(n), labels].mean(), rtol=1e-12
+    )
+    np.testing.assert_allclose(x.grad.data, (softmax - one_hot) / n, rtol=1e-12, atol=1e-15)
+
+
+def test_losses_are_stable_for_huge_logits():
+    logits = t(np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 1e4]]), True)
+    loss = F.cross_entropy(logits, np.array([1, 2]), reduction="sum")
+    loss.backward()
+    np.testing.assert_allclose(loss.item(), 1e4 + np.log(2))
+    np.testing.assert_allclose(logits.grad.data, [[1, -1, 0], [0, 0.5, -0.5]])
+
+    z = t(np.array([1e4, -1e4, 1e4, -1e4]), True)
+    y = np.array([1.0, 0.0, 0.0, 1.0])
+    loss = F.binary_cross_entropy_with_logits(z, y, reduction="none")
+    loss.sum().backward()
+    np.testing.assert_array_equal(loss.data, [0, 0, 1e4, 1e4])
+    np.testing.assert_array_equal(z.grad.data, [0, 0, 1, -1])  # sigmoid(z) - y
+
+
+def test_bce_clamps_log_at_minus_100_like_pytorch():
+    p = t(np.array([0.0, 1.0, 0.0]), True)
+    loss = F.binary_cross_entropy(p, np.array([1.0, 0.0, 0.0]), reduction="none")
+    np.testing.assert_array_equal(loss.data, [100.0, 100.0, 0.0])
+    loss.sum().backward()
+    assert np.all(np.isfinite(p.grad.data))
+    np.testing.assert_allclose(p.grad.data, [-1e12, 1e12, 0.0])  # (p - y) / max(p(1-p), 1e-12)
+
+
+def test_losses_refuse_mistakes_with_clear_messages():
+    with pytest.raises(ValueError, match=r"mse_loss: input \(4, 1\) and target \(4,\)"):
+        F.mse_loss(t(np.zeros((4, 1))), np.zeros(4))
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none'"):
+        nn.MSELoss(reduction="avg")
+    with pytest.raises(ValueError, match="probabilities in \\[0, 1\\]"):
+        F.binary_cross_entropy(t(np.array([1.5])), np.array([1.0]))
+    with pytest.raises(IndexError, match=r"lie in \[0, 3\); found \[3\]"):
+        F.cross_entropy(t(PRED), np.array([0, 1, 2, 3]))
+    with pytest.raises(ValueError, match="looks like|class labels must be integers"):
+        F.cross_entropy(t(PRED), np.array([0.0, 1.0, 2.0, 1.0]))
+    with pytest.raises(ValueError, match=r"needs class labels of shape \(4,\)"):
+        F.cross_entropy(t(PRED), np.array([0, 1]))
+    with pytest.raises(TypeError, match="integer class labels"):
+        F.nll_loss(t(PRED), np.zeros(4))
+    with pytest.raises(ValueError, match="one entry per class"):
+        F.cross_entropy(t(PRED), np.array([0, 1, 2, 1]), weight=np.ones(2))
+
+
+def test_one_hot():
+    out = F.one_hot(np.array([2, 0]), 3)
+    np.testing.assert_array_equal(out.data, [[0, 0, 1], [1, 0, 0]])
+    with pytest.raises(IndexError):
+        F.one_hot(np.array([3]), 3)
+
+
+def test_loss_module_reprs():
+    assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
+    assert repr(nn.MSELoss(reduction="sum")) == "MSELoss(reduction='sum')"
