@@ -43,51 +43,153 @@ def backward(
     grad (and of tensors that called `retain_grad()`). With `inputs`, nothing is
     written to `.grad`; the gradients with respect to `inputs` are returned instead
     (None for an input the roots do not depend on).
+
+    Without `create_graph`, gradients travel as bare numpy arrays (see `Primitive`);
+    with it, as Tensors whose own graph is recorded.
     """
     if retain_graph is None:
         retain_graph = create_graph
-    grads = [_seed_grad(root, grad) for root, grad in zip(roots, root_grads)]
-    wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
-    wanted_nodes = {}
-    if inputs is not None:
-        wanted_nodes = {id(t.grad_fn): i for i, t in enumerate(inputs) if t.grad_fn is not None}
-    found: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
+    plain = not create_graph
+    walk = _Walk(plain, tracer, state.anomaly_enabled)
+    for root, grad in zip(roots, root_grads):
+        walk.seed(root, _seed_grad(root, grad))
+    wanted_leaves = {id(t): i for i, t in enumerate(inputs or ()) if t.grad_fn is None}
+    wanted_nodes = {id(t.grad_fn): i for i, t in enumerate(inputs or ()) if t.grad_fn is not None}
+    found: list[Tensor | None] = [None] * len(inputs or ())
 
-    pending: dict[Node, list] = {}  # node -> [gradient total, owned: may add into in place]
-    leaf_totals: dict[int, list] = {}  # id(leaf) -> [leaf, [gradient total, owned]]
-    for root, grad in zip(roots, grads):
-        if root.grad_fn is not None:
-            _add_to(pending, root.grad_fn, grad, create_graph)
-        else:
-            _add_to_leaf(leaf_totals, root, grad, create_graph)
-
-    previous_mode, check_finite = state.grad_enabled, state.anomaly_enabled
+    previous_mode = state.grad_enabled
     state.grad_enabled = create_graph
     state.anomaly_enabled = False  # the ops inside a backward formula are checked as that node's
     try:
         for node in _reverse_topological_order([r.grad_fn for r in roots if r.grad_fn]):
-            entry = pending.pop(node, None)
+            entry = walk.pending.pop(node, None)
             if entry is not None:
-                grad = _run_node_hooks(node, entry[0])
+                grad = walk.run_hooks(node.hooks, entry[0])
                 if id(node) in wanted_nodes:
-                    found[wanted_nodes[id(node)]] = grad
-                elif wanted is None and node.retained is not None:
-                    _retain(node, grad, create_graph)
-                _propagate(node, grad, pending, leaf_totals, create_graph, tracer, check_finite)
+                    found[wanted_nodes[id(node)]] = walk.as_tensor(grad)
+                elif inputs is None and node.retained is not None:
+                    _retain(node, walk.as_tensor(grad), create_graph, walk)
+                walk.propagate(node, grad)
             if not retain_graph:
                 node.release()
     finally:
-        state.grad_enabled, state.anomaly_enabled = previous_mode, check_finite
+        state.grad_enabled, state.anomaly_enabled = previous_mode, walk.check_finite
 
-    if wanted is not None:
-        for key, (leaf, (grad, _)) in leaf_totals.items():
-            if key in wanted:
-                found[wanted[key]] = _run_tensor_hooks(leaf, grad)
+    if inputs is not None:
+        for key, (leaf, (grad, _)) in walk.leaf_totals.items():
+            if key in wanted_leaves:
+                found[wanted_leaves[key]] = walk.as_tensor(walk.run_hooks(leaf._hooks, grad))
         return found
-    for leaf, (grad, _) in leaf_totals.values():
+    for leaf, (grad, _) in walk.leaf_totals.values():
         if leaf.requires_grad:
-            _accumulate_grad(leaf, _run_tensor_hooks(leaf, grad), create_graph)
+            grad = walk.run_hooks(leaf._hooks, grad)
+            _accumulate_grad(leaf, walk.as_tensor(grad), create_graph, walk)
     return None
+
+
+class _Walk:
+    """The state of one backward pass: pending gradient totals and how gradients travel."""
+
+    def __init__(self, plain: bool, tracer: Tracer | None, check_finite: bool) -> None:
+        self.plain = plain  # gradients are bare numpy arrays (no create_graph)
+        self.tracer = tracer
+        self.check_finite = check_finite
+        self.pending: dict[Node, list] = {}  # node -> [gradient total, owned]
+        self.leaf_totals: dict[int, list] = {}  # id(leaf) -> [leaf, [gradient total, owned]]
+        self.delivered: set[int] = set()  # ids of arrays already handed to a .grad
+
+    def seed(self, root: Tensor, grad: Tensor) -> None:
+        grad = np.array(grad.data) if self.plain else grad  # a copy: never alias the caller's
+        if root.grad_fn is not None:
+            self.add(self.pending, root.grad_fn, grad)
+        else:
+            self.add_to_leaf(root, grad)
+
+    def as_tensor(self, grad: Any) -> Tensor:
+        return grad if isinstance(grad, Tensor) else Tensor._make(grad, False, None)
+
+    def as_travelling(self, grad: Any) -> Any:
+        """A gradient in this walk's currency: an ndarray (plain) or a Tensor."""
+        if self.plain:
+            grad = grad.data if isinstance(grad, Tensor) else grad
+            return grad if type(grad) is np.ndarray else np.asarray(grad)
+        return grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), False, None)
+
+    def run_hooks(self, hooks: dict | None, grad: Any) -> Any:
+        if hooks:
+            for hook in list(hooks.values()):
+                result = hook(self.as_tensor(grad))
+                if result is not None:
+                    grad = self.as_travelling(result)
+        return grad
+
+    def propagate(self, node: Node, grad: Any) -> None:
+        """Call the op's backward and send each input its share, reduced to the input's shape."""
+        op = node.op
+        if self.plain and not op.plain_backward:  # a user's Function: it gets Tensors
+            input_grads = op.backward(node, Tensor._make(grad, False, None))
+        else:
+            input_grads = op.backward(node, grad)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        if len(input_grads) != len(node.inputs):
+            raise RuntimeError(
+                f"{node.name}.backward returned {len(input_grads)} gradients for "
+                f"{len(node.inputs)} inputs; return one per input (None where there is none)."
+            )
+        sent = []
+        for tensor, needed, input_grad in zip(node.inputs, node.needs_input_grad, input_grads):
+            if not needed or input_grad is None:
+                sent.append(None)
+                continue
+            input_grad = self.as_travelling(input_grad)
+            if input_grad.shape != tensor.shape:
+                input_grad = self.as_travelling(sum_to(input_grad, tensor.shape, node.name))
+            if self.check_finite:
+                function._check_finite(_array(input_grad), node.name, "backward", node.site)
+            sent.append(input_grad)
+            if tensor.grad_fn is not None:
+                self.add(self.pending, tensor.grad_fn, input_grad)
+            else:
+                self.add_to_leaf(tensor, input_grad)
+        if self.tracer is not None:
+            self.tracer(
+                node,
+                self.as_tensor(grad),
+                tuple(None if g is None else self.as_tensor(g) for g in sent),
+            )
+
+    def add(self, totals: dict, key: Any, grad: Any) -> None:
+        entry = totals.get(key)
+        if entry is None:
+            totals[key] = [grad, False]
+        else:
+            self.add_into(entry, grad)
+
+    def add_to_leaf(self, leaf: Tensor, grad: Any) -> None:
+        entry = self.leaf_totals.get(id(leaf))
+        if entry is None:
+            self.leaf_totals[id(leaf)] = [leaf, [grad, False]]
+        else:
+            self.add_into(entry[1], grad)
+
+    def add_into(self, entry: list, grad: Any) -> None:
+        """entry = [total, owned]: add in place only into a buffer this walk made itself."""
+        total, owned = entry
+        if owned and self.plain and total.dtype == grad.dtype:
+            np.add(total, grad, out=total)
+        else:
+            entry[0] = self.as_travelling(total + grad)
+            entry[1] = self.plain
+
+    def own(self, grad: Tensor) -> Tensor:
+        """`grad` with a buffer no other `.grad` or view shares (plain walks only)."""
+        array = grad.data
+        if id(array) in self.delivered or array.base is not None or not array.flags.writeable:
+            array = array.copy()
+            grad = Tensor._make(array, False, None)
+        self.delivered.add(id(array))
+        return grad
 
 
 def _seed_grad(root: Tensor, grad: Any) -> Tensor:
@@ -141,36 +243,6 @@ def _reverse_topological_order(root_nodes: list[Node]) -> list[Node]:
     return order
 
 
-def _propagate(node, grad, pending, leaf_totals, create_graph, tracer, check_finite) -> None:
-    """Call the op's backward and send each input its share, reduced to the input's shape."""
-    input_grads = node.op.backward(node, grad)
-    if not isinstance(input_grads, tuple):
-        input_grads = (input_grads,)
-    if len(input_grads) != len(node.inputs):
-        raise RuntimeError(
-            f"{node.name}.backward returned {len(input_grads)} gradients for "
-            f"{len(node.inputs)} inputs; return one per input (None where there is none)."
-        )
-    sent = []
-    for tensor, needed, input_grad in zip(node.inputs, node.needs_input_grad, input_grads):
-        if not needed or input_grad is None:
-            sent.append(None)
-            continue
-        if not isinstance(input_grad, Tensor):
-            input_grad = Tensor._make(np.asarray(input_grad), False, None)
-        if input_grad.shape != tensor.shape:
-            input_grad = sum_to(input_grad, tensor.shape, node.name)
-        if check_finite:
-            function._check_finite(input_grad.data, node.name, "backward", node.site)
-        sent.append(input_grad)
-        if tensor.grad_fn is not None:
-            _add_to(pending, tensor.grad_fn, input_grad, create_graph)
-        else:
-            _add_to_leaf(leaf_totals, tensor, input_grad, create_graph)
-    if tracer is not None:
-        tracer(node, grad, tuple(sent))
-
-
 def sum_to(grad: Tensor, shape: tuple, op_name: str = "backward") -> Tensor:
     """Sum a broadcast gradient back down to `shape` (the inverse of numpy broadcasting)."""
     lead = grad.ndim - len(shape)
@@ -188,64 +260,21 @@ def sum_to(grad: Tensor, shape: tuple, op_name: str = "backward") -> Tensor:
     return grad.reshape(shape) if grad.shape != shape else grad
 
 
-def _add_to(totals: dict, key: Any, grad: Tensor, create_graph: bool) -> None:
-    entry = totals.get(key)
-    if entry is None:
-        totals[key] = [grad, False]
-    else:
-        _add_into(entry, grad, create_graph)
-
-
-def _add_to_leaf(totals: dict, leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
-    entry = totals.get(id(leaf))
-    if entry is None:
-        totals[id(leaf)] = [leaf, [grad, False]]
-    else:
-        _add_into(entry[1], grad, create_graph)
-
-
-def _add_into(entry: list, grad: Tensor, create_graph: bool) -> None:
-    """entry = [total, owned]: add in place only into a buffer this backward made itself."""
-    total, owned = entry
-    if owned and not create_graph and total.data.dtype == grad.data.dtype:
-        np.add(total.data, grad.data, out=total.data)
-    else:
-        entry[0] = total + grad
-        entry[1] = not create_graph
-
-
-def _run_node_hooks(node: Node, grad: Tensor) -> Tensor:
-    if node.hooks:
-        for hook in list(node.hooks.values()):
-            result = hook(grad)
-            if result is not None:
-                grad = result if isinstance(result, Tensor) else Tensor(np.asarray(result))
-    return grad
-
-
-def _run_tensor_hooks(tensor: Tensor, grad: Tensor) -> Tensor:
-    hooks = tensor._hooks
-    if hooks:
-        for hook in list(hooks.values()):
-            result = hook(grad)
-            if result is not None:
-                grad = result if isinstance(result, Tensor) else Tensor(np.asarray(result))
-    return grad
-
-
-def _retain(node: Node, grad: Tensor, create_graph: bool) -> None:
+def _retain(node: Node, grad: Tensor, create_graph: bool, walk: _Walk) -> None:
     tensor = node.retained()
     if tensor is not None:
-        _accumulate_grad(tensor, grad, create_graph)
+        _accumulate_grad(tensor, grad, create_graph, walk)
 
 
-def _accumulate_grad(tensor: Tensor, grad: Tensor, create_graph: bool) -> None:
+def _accumulate_grad(tensor: Tensor, grad: Tensor, create_graph: bool, walk: _Walk) -> None:
     """`.grad += grad`, never writing into a buffer someone else may hold."""
-    if not create_graph and grad.grad_fn is not None:
-        grad = grad.detach()
-    if tensor.grad is None:
-        tensor.grad = grad
-    elif create_graph:
-        tensor.grad = tensor.grad + grad
+    if create_graph:
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+    elif tensor.grad is None:
+        tensor.grad = walk.own(grad.detach() if grad.grad_fn is not None else grad)
     else:
         tensor.grad = Tensor._make(tensor.grad.data + grad.data, False, None)
+
+
+def _array(grad: Any) -> Any:
+    return grad.data if isinstance(grad, Tensor) else grad

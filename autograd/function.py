@@ -23,7 +23,8 @@ higher-order gradients under `create_graph=True`, and records nothing otherwise)
 Applying an op to inputs of which none requires grad (or under `no_grad()`) runs
 `forward` and returns a plain tensor: no node, no saved values. Otherwise the result
 gets a `Node` as its `grad_fn`; the node is also the `ctx` that `forward` and
-`backward` see.
+`backward` see. Applying an op to plain numbers and arrays only (no Tensor at all)
+returns forward's plain numpy result.
 """
 
 from __future__ import annotations
@@ -143,6 +144,12 @@ class Node:
                 f"{self.name}: its saved values were freed by an earlier backward(). "
                 "Pass retain_graph=True to that backward() to use the graph again."
             )
+        if not state.grad_enabled and self.op.plain_backward:
+            # a plain backward (no create_graph) of a Primitive: bare numpy arrays
+            return tuple(
+                _data(self.inputs[item]) if where == "input" else item
+                for where, item in self._saved
+            )
         values = []
         for where, item in self._saved:
             if where == "input":
@@ -200,6 +207,7 @@ class Function:
 
     domains: tuple[Domain, ...] = ()
     ties: bool = False
+    plain_backward: bool = False  # see Primitive
 
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> np.ndarray:
@@ -213,13 +221,16 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the op on Tensors (and constants) and record it when a gradient is needed."""
         arrays = []
-        record = False
+        record = any_tensor = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
+                any_tensor = True
                 record = record or a.requires_grad
             else:
                 arrays.append(a)
+        if not any_tensor:  # plain numbers and arrays in, plain numpy out
+            return _run_forward(cls, _ForwardOnlyContext(), arrays, kwargs)[0]
         record = record and state.grad_enabled
 
         if not record:
@@ -237,6 +248,24 @@ class Function:
             node.site = _user_site()
             _check_finite(output, cls.__name__, "forward", node.site)
         return Tensor._make(output, True, node)
+
+
+class Primitive(Function):
+    """A built-in op: its backward formula works on bare numpy arrays as well as on Tensors.
+
+    Every op in `autograd/ops` is one. When no graph of the backward pass is wanted
+    (`create_graph=False`), the engine calls such a backward with numpy arrays for the
+    gradient and the saved values, so the formula runs at numpy speed. That is why the
+    formulas use operators, numpy-named methods (`.sum`, `.reshape`, `.transpose`) and
+    ops' `.apply` (which on plain arrays just computes), never Tensor-only methods.
+    Your own `Function`s always get Tensors.
+    """
+
+    plain_backward = True
+
+
+def _data(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
 
 
 def _run_forward(cls: type, ctx: Any, arrays: list, kwargs: dict) -> tuple[Any, np.ndarray]:

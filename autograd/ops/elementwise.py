@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import REALS, Domain, Function
+from ..function import REALS, Domain, Primitive
 
 POSITIVE = Domain(low=0.0)
 NONZERO = Domain(avoid=(0.0,))
 
 
-class Add(Function):
+class Add(Primitive):
     """a + b   ->   da = g,  db = g"""
 
     @staticmethod
@@ -31,7 +31,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(Primitive):
     """a - b   ->   da = g,  db = -g"""
 
     @staticmethod
@@ -43,7 +43,7 @@ class Sub(Function):
         return g, -g if ctx.needs_input_grad[1] else None
 
 
-class Mul(Function):
+class Mul(Primitive):
     """a * b   ->   da = g b,  db = g a"""
 
     @staticmethod
@@ -58,7 +58,7 @@ class Mul(Function):
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
-class Div(Function):
+class Div(Primitive):
     """a / b   ->   da = g / b,  db = -g a / b**2"""
 
     domains = (REALS, NONZERO)
@@ -75,7 +75,7 @@ class Div(Function):
         return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
 
 
-class Neg(Function):
+class Neg(Primitive):
     """-x   ->   dx = -g"""
 
     @staticmethod
@@ -87,7 +87,7 @@ class Neg(Function):
         return -g
 
 
-class Pow(Function):
+class Pow(Primitive):
     """a ** b   ->   da = g b a**(b-1),  db = g a**b log(a)   (b = 0 gives da = 0)"""
 
     domains = (POSITIVE, REALS)
@@ -106,11 +106,13 @@ class Pow(Function):
         if need_a:
             grad_a = g * 0 if isinstance(b, (int, float)) and b == 0 else g * b * a ** (b - 1)
         if need_b:
+            if isinstance(a, (int, float)):  # a Python-number base: log in out's dtype
+                a = np.asarray(a, dtype=out.dtype)
             grad_b = g * out * Log.apply(a)
         return grad_a, grad_b
 
 
-class Exp(Function):
+class Exp(Primitive):
     """exp(x)   ->   dx = g exp(x)"""
 
     @staticmethod
@@ -125,7 +127,7 @@ class Exp(Function):
         return g * out
 
 
-class Log(Function):
+class Log(Primitive):
     """log(x)   ->   dx = g / x"""
 
     domains = (POSITIVE,)
@@ -141,7 +143,7 @@ class Log(Function):
         return g / x
 
 
-class Sqrt(Function):
+class Sqrt(Primitive):
     """sqrt(x)   ->   dx = g / (2 sqrt(x))"""
 
     domains = (POSITIVE,)
@@ -158,7 +160,7 @@ class Sqrt(Function):
         return g / (2 * out)
 
 
-class Abs(Function):
+class Abs(Primitive):
     """|x|   ->   dx = g sign(x)   (kink at 0: abs'(0) = 0)"""
 
     domains = (NONZERO,)
@@ -173,7 +175,7 @@ class Abs(Function):
         return g * ctx.sign
 
 
-class Sin(Function):
+class Sin(Primitive):
     """sin(x)   ->   dx = g cos(x)"""
 
     @staticmethod
@@ -184,10 +186,10 @@ class Sin(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * x.cos()
+        return g * Cos.apply(x)
 
 
-class Cos(Function):
+class Cos(Primitive):
     """cos(x)   ->   dx = -g sin(x)"""
 
     @staticmethod
@@ -198,10 +200,10 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return -g * x.sin()
+        return -g * Sin.apply(x)
 
 
-class Tanh(Function):
+class Tanh(Primitive):
     """tanh(x)   ->   dx = g (1 - tanh(x)**2)"""
 
     @staticmethod
@@ -216,7 +218,7 @@ class Tanh(Function):
         return g * (1 - out * out)
 
 
-class Sigmoid(Function):
+class Sigmoid(Primitive):
     """sigmoid(x) = 1 / (1 + exp(-x))   ->   dx = g s (1 - s)
 
     A primitive rather than a composition for stability: exp is only ever taken of
@@ -236,7 +238,7 @@ class Sigmoid(Function):
         return g * out * (1 - out)
 
 
-class Relu(Function):
+class Relu(Primitive):
     """max(x, 0)   ->   dx = g [x > 0]   (kink at 0: relu'(0) = 0)"""
 
     domains = (NONZERO,)
@@ -251,7 +253,7 @@ class Relu(Function):
         return g * ctx.mask
 
 
-class LeakyRelu(Function):
+class LeakyRelu(Primitive):
     """x if x > 0 else slope x   ->   dx = g (1 if x > 0 else slope)   (kink at 0)"""
 
     domains = (NONZERO,)
@@ -266,7 +268,7 @@ class LeakyRelu(Function):
         return g * ctx.scale
 
 
-class Softplus(Function):
+class Softplus(Primitive):
     """log(1 + exp(x))   ->   dx = g sigmoid(x)   (computed as logaddexp(0, x): no overflow)"""
 
     @staticmethod
@@ -277,10 +279,10 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * x.sigmoid()
+        return g * Sigmoid.apply(x)
 
 
-class Maximum(Function):
+class Maximum(Primitive):
     """max(a, b)   ->   da = g [a > b],  db = g [b > a]   (ties share g equally)"""
 
     ties = True
@@ -296,7 +298,7 @@ class Maximum(Function):
         return g * ctx.share_a, g * (1 - ctx.share_a)
 
 
-class Minimum(Function):
+class Minimum(Primitive):
     """min(a, b)   ->   da = g [a < b],  db = g [b < a]   (ties share g equally)"""
 
     ties = True
@@ -317,7 +319,7 @@ def _share(wins: np.ndarray, ties: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return wins.astype(dtype) + ties.astype(dtype) * dtype.type(0.5)
 
 
-class Clip(Function):
+class Clip(Primitive):
     """min(max(x, lo), hi)   ->   dx = g [lo <= x <= hi]   (kinks at lo and hi)"""
 
     domains = (Domain(avoid=("lo", "hi")),)
@@ -337,7 +339,7 @@ class Clip(Function):
         return g * ctx.inside
 
 
-class Where(Function):
+class Where(Primitive):
     """cond ? a : b   ->   da = g [cond],  db = g [not cond]   (cond gets no gradient)"""
 
     @staticmethod
@@ -350,7 +352,7 @@ class Where(Function):
         return None, g * ctx.cond, g * ~ctx.cond
 
 
-class Clone(Function):
+class Clone(Primitive):
     """copy of x   ->   dx = g   (a tensor with a buffer of its own)"""
 
     @staticmethod
@@ -362,7 +364,7 @@ class Clone(Function):
         return g
 
 
-class Cast(Function):
+class Cast(Primitive):
     """x as another float dtype   ->   dx = g cast back to x's dtype"""
 
     @staticmethod

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import Primitive
 
 
-class MatMul(Function):
+class MatMul(Primitive):
     """a @ b   ->   da = g @ b^T,  db = a^T @ g   (1-D operands promoted as numpy does)"""
 
     @staticmethod

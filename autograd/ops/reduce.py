@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from ..function import Function
+from ..function import Primitive
 from .shape import broadcast_to
 
 Axis = Any  # None | int | tuple[int, ...]
@@ -32,7 +32,7 @@ def kept_shape(shape: tuple, axis: Axis) -> tuple:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-class Sum(Function):
+class Sum(Primitive):
     """sum(x, axis)   ->   dx = g broadcast back over the summed axes"""
 
     @staticmethod
@@ -45,7 +45,7 @@ class Sum(Function):
         return broadcast_to(g.reshape(ctx.kept), ctx.shape)
 
 
-class Max(Function):
+class Max(Primitive):
     """max(x, axis)   ->   dx = g at the maxima (ties share g equally, as torch.amax)"""
 
     ties = True
@@ -59,7 +59,7 @@ class Max(Function):
         return g.reshape(ctx.kept) * ctx.share
 
 
-class Min(Function):
+class Min(Primitive):
     """min(x, axis)   ->   dx = g at the minima (ties share g equally, as torch.amin)"""
 
     ties = True

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
+from ..function import Primitive
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -23,7 +23,7 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
-class Reshape(Function):
+class Reshape(Primitive):
     """x viewed with a new shape   ->   dx = g reshaped back"""
 
     @staticmethod
@@ -36,7 +36,7 @@ class Reshape(Function):
         return g.reshape(ctx.shape)
 
 
-class Transpose(Function):
+class Transpose(Primitive):
     """x with its axes permuted   ->   dx = g with the inverse permutation"""
 
     @staticmethod
@@ -50,7 +50,7 @@ class Transpose(Function):
         return g.transpose(ctx.inverse)
 
 
-class BroadcastTo(Function):
+class BroadcastTo(Primitive):
     """x repeated to `shape` as numpy broadcasts   ->   dx = g summed back to x's shape"""
 
     @staticmethod
@@ -65,7 +65,7 @@ class BroadcastTo(Function):
         return sum_to(g, ctx.shape, "broadcast_to")
 
 
-class Concatenate(Function):
+class Concatenate(Primitive):
     """join tensors along `axis`   ->   each input gets its slice of g"""
 
     @staticmethod
@@ -84,7 +84,7 @@ class Concatenate(Function):
         )
 
 
-class GetItem(Function):
+class GetItem(Primitive):
     """x[index]   ->   dx = zeros with g added at index (repeated indices accumulate)"""
 
     @staticmethod
@@ -97,7 +97,7 @@ class GetItem(Function):
         return IndexAdd.apply(g, index=ctx.index, shape=ctx.shape)
 
 
-class IndexAdd(Function):
+class IndexAdd(Primitive):
     """zeros(shape) with g added at index   ->   dg = (upstream)[index]"""
 
     @staticmethod
