@@ -15,7 +15,7 @@ import autograd  # HIPS autograd from the venv: must come before the repository 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.append(str(REPO))
 
-from benchmarks import environment, numpy_ref  # noqa: E402
+from benchmarks import environment, numpy_ref, threads  # noqa: E402
 from benchmarks.engines import hips_engine  # noqa: E402
 from benchmarks.memory import training_peak  # noqa: E402
 from benchmarks.suite import run_workload  # noqa: E402
@@ -24,9 +24,11 @@ from benchmarks.workloads import build, definition  # noqa: E402
 
 
 def main() -> None:
-    if Path(autograd.__file__).resolve().is_relative_to(REPO):
+    if Path(autograd.__file__).resolve().parent == REPO / "autograd":
         raise SystemExit(f"hips_worker: imported chainrule's autograd ({autograd.__file__})")
     request = json.load(sys.stdin)
+    if not request["smoke"]:
+        threads.limit_loaded(request["threads"])
     settings = TimingSettings(**request["settings"])
     smoke = request["smoke"]
     engines = [hips_engine.ENGINE]

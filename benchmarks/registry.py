@@ -31,6 +31,11 @@ OPTIONAL: dict[str, Engine] = {chainrule_engine.RAW.name: chainrule_engine.RAW}
 SUBPROCESS = hips_engine.NAME  # timed by benchmarks/hips_worker.py in its own venv
 
 DEFAULT_ORDER = [*IN_PROCESS, SUBPROCESS]
-# --smoke leaves out JAX by default: it compiles every op for every new shape (~15-30 s).
-SMOKE_DEFAULT = [name for name in DEFAULT_ORDER if not name.startswith("jax")]
+# JAX compiles every op (eager) or step (jit) for every new shape: 2-8 s per workload.
+# --quick leaves out eager JAX, --smoke all of JAX, unless asked for with --engines.
+DEFAULTS = {
+    "full": DEFAULT_ORDER,
+    "quick": [name for name in DEFAULT_ORDER if name != "jax"],
+    "smoke": [name for name in DEFAULT_ORDER if not name.startswith("jax")],
+}
 ALL_NAMES = [*DEFAULT_ORDER, *OPTIONAL]

@@ -95,7 +95,8 @@ def markdown(results: dict) -> str:
         "",
         "Median time per step over interleaved repeats; each engine's ratio is to the "
         "hand-written numpy reference measured in the same run (numpy-ref = 1.00, lower is "
-        "better). Every engine's gradients were checked equal to numpy-ref before timing.",
+        "better). Every engine's gradients were checked equal to numpy-ref before timing. "
+        "hips-autograd runs in its own venv: its ratio is to a numpy-ref run in that process.",
         "",
         timing_table(results),
         "",

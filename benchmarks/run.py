@@ -9,29 +9,34 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
-import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from benchmarks import environment, numpy_ref, report
+from benchmarks import environment, numpy_ref, report, threads, timing
 from benchmarks.engines import hips_engine
 from benchmarks.engines.base import Engine
 from benchmarks.memory import MEASURABLE, training_peak
-from benchmarks.registry import (
-    ALL_NAMES,
-    DEFAULT_ORDER,
-    IN_PROCESS,
-    OPTIONAL,
-    SMOKE_DEFAULT,
-    SUBPROCESS,
-)
+from benchmarks.registry import ALL_NAMES, DEFAULTS, IN_PROCESS, OPTIONAL, SUBPROCESS
 from benchmarks.suite import run_workload
-from benchmarks.timing import FULL, QUICK, SMOKE, TimingSettings
 from benchmarks.workloads import MEMORY_KEY, MEMORY_SOURCE, MEMORY_STEPS, build, definition, select
 
-SMOKE_MEMORY_STEPS = 3
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    timing: timing.TimingSettings
+    memory_steps: int
+    smoke: bool = False  # tiny sizes; thread limits and results files left alone
+
+
+MODES = {
+    "full": Mode("full", timing.FULL, MEMORY_STEPS),
+    "quick": Mode("quick", timing.QUICK, memory_steps=8),
+    "smoke": Mode("smoke", timing.SMOKE, memory_steps=3, smoke=True),
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -44,7 +49,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workloads", help="comma list, e.g. W1,W2,MEM (default: all)")
     parser.add_argument(
         "--engines",
-        help=f"comma list from {ALL_NAMES} (default: {DEFAULT_ORDER}; --smoke: no JAX)",
+        help=f"comma list from {ALL_NAMES} (default: all but eager jax with --quick, "
+        "all but JAX with --smoke, else all)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="math-library threads per engine (default 1)"
     )
     parser.add_argument(
         "--keep-going",
@@ -56,9 +65,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _requested_engines(spec: str | None, smoke: bool) -> list[str]:
-    default = SMOKE_DEFAULT if smoke else DEFAULT_ORDER
-    names = [n.strip() for n in spec.split(",")] if spec else list(default)
+def requested_engines(spec: str | None, mode: Mode) -> list[str]:
+    names = [n.strip() for n in spec.split(",")] if spec else list(DEFAULTS[mode.name])
     unknown = [n for n in names if n not in ALL_NAMES]
     if unknown:
         raise SystemExit(f"unknown engine(s) {unknown}; choose from {ALL_NAMES}")
@@ -90,12 +98,29 @@ def _version(engine: Engine) -> str:
     return engine.version()
 
 
-def run_hips(keys: list[str], smoke: bool, settings: TimingSettings, memory: bool) -> dict:
+def measure_memory(engines: list[Engine], mode: Mode) -> dict:
+    """Peak traced memory of MEMORY_SOURCE training, per measurable engine."""
+    workload = build(definition(MEMORY_SOURCE), mode.smoke)
+    reference = training_peak(numpy_ref.ENGINE, workload, mode.memory_steps)
+    memory = {numpy_ref.NAME: reference.to_json()}
+    for engine in engines:
+        if engine.name in MEASURABLE and engine.name != numpy_ref.NAME:
+            memory[engine.name] = training_peak(engine, workload, mode.memory_steps).to_json()
+    for entry in memory.values():
+        entry["reference_peak_bytes"] = reference.peak_bytes
+    return memory
+
+
+def run_hips(keys: list[str], mode: Mode, memory: bool, thread_count: int) -> dict:
     """Run benchmarks/hips_worker.py in the HIPS venv and return its JSON answer."""
-    request = {"workloads": keys, "smoke": smoke, "settings": asdict(settings)}
+    request = {
+        "workloads": keys,
+        "smoke": mode.smoke,
+        "settings": asdict(mode.timing),
+        "threads": thread_count,
+    }
     if memory:
-        steps = SMOKE_MEMORY_STEPS if smoke else MEMORY_STEPS
-        request["memory"] = {"source": MEMORY_SOURCE, "steps": steps}
+        request["memory"] = {"source": MEMORY_SOURCE, "steps": mode.memory_steps}
     worker = Path(__file__).resolve().parent / "hips_worker.py"
     done = subprocess.run(
         [str(hips_engine.venv_python()), str(worker)],
@@ -103,27 +128,14 @@ def run_hips(keys: list[str], smoke: bool, settings: TimingSettings, memory: boo
         capture_output=True,
         text=True,
         cwd=environment.REPO,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},  # HIPS first on the path
     )
     if done.returncode != 0:
         raise RuntimeError(f"hips_worker failed (exit {done.returncode}):\n{done.stderr}")
     return json.loads(done.stdout)
 
 
-def measure_memory(engines: list[Engine], smoke: bool) -> dict:
-    """Peak traced memory of MEMORY_SOURCE training, per measurable engine."""
-    workload = build(definition(MEMORY_SOURCE), smoke)
-    steps = SMOKE_MEMORY_STEPS if smoke else MEMORY_STEPS
-    reference = training_peak(numpy_ref.ENGINE, workload, steps)
-    memory = {numpy_ref.NAME: reference.to_json()}
-    for engine in engines:
-        if engine.name in MEASURABLE and engine.name != numpy_ref.NAME:
-            memory[engine.name] = training_peak(engine, workload, steps).to_json()
-    for entry in memory.values():
-        entry["reference_peak_bytes"] = reference.peak_bytes
-    return memory
-
-
-def _merge_hips(results: dict, answer: dict) -> None:
+def merge_hips(results: dict, answer: dict) -> None:
     """Add the worker's HIPS cells (ratios are to the worker's own numpy-ref run)."""
     results["versions"][SUBPROCESS] = answer["version"]
     results["hips_environment"] = answer["environment"]
@@ -139,51 +151,50 @@ def _merge_hips(results: dict, answer: dict) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    settings = SMOKE if args.smoke else QUICK if args.quick else FULL
-    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
     patterns = [p.strip() for p in args.workloads.split(",")] if args.workloads else None
     definitions = select(patterns)
     with_memory = patterns is None or any(MEMORY_KEY.startswith(p.upper()) for p in patterns)
 
-    engines, with_hips, skipped, versions = available_engines(
-        _requested_engines(args.engines, args.smoke)
-    )
+    if not mode.smoke:  # smoke timings mean nothing: leave the caller's process as it is
+        threads.limit_before_imports(args.threads)
+    engines, with_hips, skipped, versions = available_engines(requested_engines(args.engines, mode))
+    threads_set = not mode.smoke and threads.limit_loaded(args.threads)
     results = {
         "environment": environment.describe(),
-        "mode": mode,
-        "settings": asdict(settings),
+        "mode": mode.name,
+        "settings": {**asdict(mode.timing), "threads": args.threads if threads_set else "default"},
         "versions": versions,
         "skipped": skipped,
         "workloads": {},
         "memory": {},
-        "memory_steps": SMOKE_MEMORY_STEPS if args.smoke else MEMORY_STEPS,
+        "memory_steps": mode.memory_steps,
     }
-    print(f"benchmarks ({mode}): engines {[e.name for e in engines]}", flush=True)
+    print(f"benchmarks ({mode.name}): engines {[e.name for e in engines]}", flush=True)
     for name, why in skipped.items():
         print(f"  skipped {name}: {why}", flush=True)
 
     started = time.perf_counter()
     for d in definitions:
-        workload = build(d, args.smoke)
         chosen = [e for e in engines if e.supports(d.key)]
-        result = run_workload(workload, chosen, settings, args.keep_going)
+        result = run_workload(build(d, mode.smoke), chosen, mode.timing, args.keep_going)
         results["workloads"][d.key] = result.to_json()
         print(f"  {d.key}: done ({time.perf_counter() - started:.0f} s)", flush=True)
     if with_memory:
-        results["memory"] = measure_memory(engines, args.smoke)
+        results["memory"] = measure_memory(engines, mode)
         print(f"  {MEMORY_KEY}: done ({time.perf_counter() - started:.0f} s)", flush=True)
     if with_hips:
         keys = [d.key for d in definitions]
-        _merge_hips(results, run_hips(keys, args.smoke, settings, with_memory))
+        merge_hips(results, run_hips(keys, mode, with_memory, args.threads))
         print(f"  {SUBPROCESS}: done ({time.perf_counter() - started:.0f} s)", flush=True)
 
     print()
     print(report.markdown(results))
-    if not (args.smoke or args.no_write):
+    if not (mode.smoke or args.no_write):
         json_path, md_path = report.write(results, args.out)
         print(f"wrote {json_path} and {md_path}")
     return results
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    main()
