@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd as ag
@@ -91,7 +91,6 @@ def test_shuffle_is_seeded_and_new_each_epoch():
     np.testing.assert_array_equal(a, b)
 
 
-@settings(max_examples=50, deadline=None)
 @given(
     n=st.integers(1, 40),
     batch_size=st.integers(1, 12),

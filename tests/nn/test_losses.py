@@ -4,7 +4,7 @@ from functools import partial
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd as ag
@@ -122,7 +122,6 @@ def test_cross_entropy_of_one_unbatched_sample():
     np.testing.assert_allclose(out.data, -log_softmax(PRED[:1])[0, 1])
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     n=st.integers(1, 6),
     c=st.integers(2, 5),
