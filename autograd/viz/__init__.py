@@ -14,7 +14,7 @@ graphviz Python package. Rendering (Jupyter, `save`) needs a layout program: Gra
 neither. See docs/viz.md.
 """
 
-from .draw import backward_frames, draw, show_backward
+from .paint import backward_frames, draw, show_backward
 from .render import LayoutProgramNotFound, find_layout_program, layout, save
 from .trace import BackwardStep, BackwardTrace, trace_backward
 

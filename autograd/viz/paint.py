@@ -61,8 +61,8 @@ SHAPE = {OP: "ellipse", MODULE: "box3d"}
 PREFIX = {OP: "op", CONSTANT: "c", MODULE: "m", MORE: "more"}  # tensors: "t"
 LEGEND = (
     (PARAM, "parameter (leaf, requires grad)"),
-    (INPUT, "input or constant (no grad)"),
-    (CONSTANT, "constant (a Python number or array)"),
+    (INPUT, "input (leaf, no grad)"),
+    (CONSTANT, "constant (a number or array)"),
     (VALUE, "intermediate tensor"),
     (OUTPUT, "output"),
     (OP, "op (ellipse)"),

@@ -27,8 +27,10 @@ from ..mode import no_grad
 from ..tensor import Tensor
 from . import labels
 
-# the latest trace of each root node, so draw(loss) finds it (weak: the trace owns itself)
+# the latest trace of each root node, so draw(loss) finds it: weak references, except
+# for the very latest trace, kept alive so `trace_backward(loss); draw(loss)` works
 _TRACES: weakref.WeakKeyDictionary[Node, weakref.ref] = weakref.WeakKeyDictionary()
+_LATEST: list = []
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +94,7 @@ class BackwardTrace(list):
                 self._to_leaf.setdefault(id(tensor), []).append((step.number, gradient))
         if step.number == 1:
             _TRACES[node] = weakref.ref(self)
+            _LATEST[:] = [self]
 
     # questions a drawing asks ---------------------------------------------------------
     def step_of(self, node: Node) -> BackwardStep | None:
