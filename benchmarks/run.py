@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from benchmarks import environment, numpy_ref, report, threads, timing
@@ -54,6 +54,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--threads", type=int, default=1, help="math-library threads per engine (default 1)"
+    )
+    parser.add_argument(
+        "--clock",
+        choices=sorted(timing.CLOCKS),
+        default="cpu",
+        help="cpu: process CPU time (default, robust to other load); wall: elapsed time",
     )
     parser.add_argument(
         "--keep-going",
@@ -152,6 +158,7 @@ def merge_hips(results: dict, answer: dict) -> None:
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
+    mode = replace(mode, timing=replace(mode.timing, clock=args.clock))
     patterns = [p.strip() for p in args.workloads.split(",")] if args.workloads else None
     definitions = select(patterns)
     with_memory = patterns is None or any(MEMORY_KEY.startswith(p.upper()) for p in patterns)
