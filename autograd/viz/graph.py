@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..function import Node
 from ..tensor import Tensor
+
+if TYPE_CHECKING:
+    from ..function import Node  # the graph's node type (annotations only)
 
 PARAM, INPUT, CONSTANT, VALUE, OUTPUT = "param", "input", "constant", "value", "output"
 OP, MODULE, MORE = "op", "module", "more"

@@ -310,10 +310,7 @@ class _Painter:
         """(gradient to show, whether more contributions are still to come)."""
         tensor = vertex.tensor
         if self.upto is not None:  # a backward frame: what steps 1..upto computed
-            if self.upto == 0:
-                return None, False
-            gradient = self.trace.gradient(tensor, self.upto)
-            return gradient, tensor.grad_fn is None and _more_to_come(self.trace, tensor, self.upto)
+            return self.trace.progress(tensor, self.upto)
         if tensor.grad is not None:
             return tensor.grad.data, False
         if tensor.grad_fn is not None and self.trace is not None:
@@ -399,13 +396,6 @@ def _drawing_class() -> type:
             "pip install graphviz graphviz-pure (or pip install 'chainrule[viz]')"
         ) from None
     return Drawing
-
-
-def _more_to_come(trace: BackwardTrace, leaf: Tensor, upto: int) -> bool:
-    return any(
-        any(t is leaf and g is not None for t, g in zip(step.inputs, step.contributions))
-        for step in trace[upto:]
-    )
 
 
 def _in_module_order(members: list[Vertex], module: Any) -> list[Vertex]:

@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import engine
-from ..function import Node
 from ..mode import no_grad
 from ..tensor import Tensor
 from . import labels
+
+if TYPE_CHECKING:
+    from ..function import Node  # the graph's node type (annotations only)
 
 # the latest trace of each root node, so draw(loss) finds it: weak references, except
 # for the very latest trace, kept alive so `trace_backward(loss); draw(loss)` works
@@ -74,7 +76,8 @@ class BackwardTrace(list):
         super().__init__()
         self.names = labels.parameter_names(params)
         self._by_node: dict[Node, BackwardStep] = {}
-        self._to_leaf: dict[int, list[tuple[int, np.ndarray]]] = {}  # id(leaf) -> contributions
+        # what each tensor received, as (step number, gradient): keyed by its node, or id(leaf)
+        self._received: dict[Any, list[tuple[int, np.ndarray]]] = {}
 
     # the tracer protocol: engine.backward calls this after each node ---------------------
     def __call__(self, node: Node, upstream: Tensor, sent: tuple) -> None:
@@ -90,8 +93,8 @@ class BackwardTrace(list):
         self.append(step)
         self._by_node[node] = step
         for tensor, gradient in zip(step.inputs, contributions):
-            if gradient is not None and tensor.grad_fn is None:
-                self._to_leaf.setdefault(id(tensor), []).append((step.number, gradient))
+            if gradient is not None:
+                self._received.setdefault(_key(tensor), []).append((step.number, gradient))
         if step.number == 1:
             _TRACES[node] = weakref.ref(self)
             _LATEST[:] = [self]
@@ -102,24 +105,30 @@ class BackwardTrace(list):
         return self._by_node.get(node)
 
     def gradient(self, tensor: Tensor, upto: int | None = None) -> np.ndarray | None:
-        """d(root)/d(tensor) as far as steps 1..upto (all steps if None) have computed it.
+        """d(root)/d(tensor) as far as steps 1..upto (all steps if None) have computed it."""
+        return self.progress(tensor, upto)[0]
 
-        For a tensor made by a node: that node's upstream gradient once its step ran.
-        For a leaf: the sum of the contributions it received so far.
+    def progress(self, tensor: Tensor, upto: int | None = None) -> tuple[np.ndarray | None, bool]:
+        """(gradient of `tensor` after steps 1..upto, whether more contributions are to come).
+
+        A tensor's gradient is the sum of the contributions its consumers sent it. For a
+        tensor made by a node, that sum (after the node's hooks) is complete when the
+        node's own step runs: it is that step's upstream gradient.
         """
-        if tensor.grad_fn is not None:
-            step = self._by_node.get(tensor.grad_fn)
-            if step is None or (upto is not None and step.number > upto):
-                return None
-            return step.upstream
-        received = [g for n, g in self._to_leaf.get(id(tensor), ()) if upto is None or n <= upto]
-        if not received:
-            return None
-        return received[0] if len(received) == 1 else np.sum(received, axis=0)
+        upto = len(self) if upto is None else upto
+        step = self._by_node.get(tensor.grad_fn) if tensor.grad_fn is not None else None
+        if step is not None and step.number <= upto:
+            return step.upstream, False
+        received = self._received.get(_key(tensor), ())
+        arrived = [g for n, g in received if n <= upto]
+        if not arrived:
+            return None, False
+        total = arrived[0] if len(arrived) == 1 else np.sum(arrived, axis=0)
+        return total, len(arrived) < len(received)
 
     def contributions_to(self, tensor: Tensor) -> list[np.ndarray]:
-        """Every gradient a leaf received, in step order (their sum is its gradient)."""
-        return [g for _, g in self._to_leaf.get(id(tensor), ())]
+        """Every gradient `tensor` received, in step order (their sum is its gradient)."""
+        return [g for _, g in self._received.get(_key(tensor), ())]
 
     # the table -------------------------------------------------------------------------
     def table(self) -> str:
@@ -182,6 +191,10 @@ def trace_backward(
     else:
         engine.backward([root], [grad], retain_graph=retain_graph, inputs=[], tracer=trace)
     return trace
+
+
+def _key(tensor: Tensor) -> Any:
+    return tensor.grad_fn if tensor.grad_fn is not None else id(tensor)
 
 
 def latest_trace(root: Tensor) -> BackwardTrace | None:

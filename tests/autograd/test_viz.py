@@ -503,3 +503,32 @@ def test_backward_frames_need_the_graph_or_a_trace():
     v.backward()
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         viz.backward_frames(v)
+
+
+@needs_graphviz
+def test_frames_show_an_intermediate_gradient_growing():
+    x = ag.tensor(X0, requires_grad=True)
+    h = x * x
+    v = h * h + h  # h feeds two ops: its gradient is 2h + 1, in two contributions
+    frames = viz.backward_frames(v, params={"x": x, "h": h})
+    assert [lab for lab in labels(frames[1]).values() if lab.startswith("h ")] == [
+        "h () float64\ndata 0.01472\ngrad so far 1"  # step 1 (Add) sent 1 to h
+    ]
+    assert label_of(frames[2], "h ").endswith(f"grad {2 * X0**2 + 1:.4g}")  # Mul sent 2h
+    assert label_of(frames[3], "x ").endswith(f"grad {(2 * X0**2 + 1) * 2 * X0:.4g}")
+
+
+@needs_graphviz
+def test_docs_examples_run(tmp_path, monkeypatch, capsys):
+    layout_program_or_skip()
+    pytest.importorskip("nn", reason="the nn package is not importable")
+    doc = Path(__file__).parents[2] / "docs" / "viz.md"
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(), flags=re.S)
+    assert len(blocks) == 2
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    for number, block in enumerate(blocks):
+        exec(compile(block, f"docs/viz.md block {number}", "exec"), namespace)
+    assert (tmp_path / "neuron.svg").read_text().lstrip().startswith("<?xml")
+    table = capsys.readouterr().out
+    assert table.strip() in doc.read_text()  # the table printed in the docs is the real one
