@@ -80,13 +80,13 @@ class BackwardTrace(list):
         self._received: dict[Any, list[tuple[int, np.ndarray]]] = {}
 
     # the tracer protocol: engine.backward calls this after each node ---------------------
-    def __call__(self, node: Node, upstream: Tensor, sent: tuple) -> None:
-        contributions = tuple(None if g is None else np.array(g.data) for g in sent)
+    def __call__(self, node: Node, upstream: Any, sent: tuple) -> None:
+        contributions = tuple(None if g is None else _copy(g) for g in sent)
         step = BackwardStep(
             number=len(self) + 1,
             node=node,
             inputs=tuple(node.inputs),
-            upstream=np.array(upstream.data),
+            upstream=_copy(upstream),
             local=_local_gradients(node, upstream, contributions),
             contributions=contributions,
         )
@@ -205,13 +205,19 @@ def latest_trace(root: Tensor) -> BackwardTrace | None:
     return ref() if ref is not None else None
 
 
-def _local_gradients(node: Node, upstream: Tensor, contributions: tuple) -> tuple | None:
+def _copy(gradient: Any) -> np.ndarray:
+    """A private copy of a gradient (a Tensor or, in a plain backward, an ndarray)."""
+    return np.array(gradient.data if isinstance(gradient, Tensor) else gradient)
+
+
+def _local_gradients(node: Node, upstream: Any, contributions: tuple) -> tuple | None:
     """d(output)/d(input i) for a scalar step: the op's backward applied to a gradient of 1."""
     inputs = node.inputs
     if upstream.size != 1 or any(isinstance(t, Tensor) and t.size != 1 for t in inputs):
         return None
     with no_grad(), np.errstate(all="ignore"):  # the real backward already warned
-        grads = node.op.backward(node, Tensor(np.ones_like(upstream.data)))
+        ones = np.ones_like(_copy(upstream))  # a gradient of 1, in the type the engine uses
+        grads = node.op.backward(node, Tensor(ones) if isinstance(upstream, Tensor) else ones)
     if not isinstance(grads, tuple):
         grads = (grads,)
     local = []
