@@ -42,7 +42,7 @@ class WorkloadResult:
         }
 
 
-def _check(name: str, runner: Prepared, reference: Prepared, workload: Workload) -> None:
+def check_gradients(name: str, runner: Prepared, reference: Prepared, workload: Workload) -> None:
     """Gradients equal at the initial weights, and again after one SGD step each."""
     dtype = workload.dtype
     for when in ("initial weights", "after one step"):
@@ -73,7 +73,7 @@ def run_workload(
             continue
         try:
             runner = engine.prepare(workload)
-            _check(engine.name, runner, numpy_ref.prepare(workload), workload)
+            check_gradients(engine.name, runner, numpy_ref.prepare(workload), workload)
         except GradientMismatch:
             raise
         except Exception as error:
