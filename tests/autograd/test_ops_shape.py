@@ -1,0 +1,285 @@
+"""Shape and indexing ops: every primitive and derived function property-tested with the
+public kit (drawn shapes incl. 0-d, drawn axes, indices with repeats and masks), first and
+second order; plus closed forms for accumulation, masks, concatenate and stack."""
+
+import inspect
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+import autograd as ag
+from autograd.ops import shape as S
+from autograd.testing import check_op, gradcheck, gradgradcheck, strategies
+from autograd.testing.strategies import Call
+
+EXAMPLES = 25
+FLOAT32_EXAMPLES = 10
+
+
+def _x(draw, shape, dtype=np.float64):
+    (x,) = draw(strategies.op_inputs(S.Reshape, shapes=(shape,), dtype=dtype))
+    return x
+
+
+@st.composite
+def reshape_calls(draw, dtype=np.float64, as_function=False):
+    shape = draw(strategies.array_shapes())
+    sizes = list(draw(st.permutations([d for d in shape if d != 1])))
+    for _ in range(draw(st.integers(0, 2))):
+        sizes.insert(draw(st.integers(0, len(sizes))), 1)
+    if sizes and draw(st.booleans()):
+        sizes[draw(st.integers(0, len(sizes) - 1))] = -1
+    x = _x(draw, shape, dtype)
+    return Call((x, *sizes)) if as_function else Call((x,), {"shape": tuple(sizes)})
+
+
+@st.composite
+def transpose_calls(draw, dtype=np.float64, form="class"):
+    shape = draw(strategies.array_shapes(min_dims=1 if form == "swapaxes" else 0))
+    axes = tuple(draw(st.permutations(range(len(shape)))))
+    x = _x(draw, shape, dtype)
+    if form == "class":
+        return Call((x,), {"axes": draw(st.none() | st.just(axes))})
+    if form == "swapaxes":
+        axis = st.integers(-len(shape), len(shape) - 1)
+        return Call((x, draw(axis), draw(axis)))
+    return Call((x, *axes)) if form == "permute" or draw(st.booleans()) else Call((x,))
+
+
+@st.composite
+def broadcast_calls(draw, dtype=np.float64, as_function=False):
+    shape = draw(strategies.array_shapes())
+    lead = draw(strategies.array_shapes(min_dims=0, max_dims=2))
+    target = lead + tuple(draw(st.integers(1, 3)) if d == 1 else d for d in shape)
+    x = _x(draw, shape, dtype)
+    return Call((x, target)) if as_function else Call((x,), {"shape": target})
+
+
+@st.composite
+def concatenate_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes(min_dims=1))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    count = draw(st.integers(1, 3))
+    shapes = []
+    for _ in range(count):
+        sizes = list(shape)
+        sizes[axis] = draw(st.integers(1, 3))
+        shapes.append(tuple(sizes))
+    xs = draw(strategies.op_inputs(S.Concatenate, shapes, dtype=dtype, requires_grad="some"))
+    return Call(xs, {"axis": axis})
+
+
+@st.composite
+def stack_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes())
+    axis = draw(st.integers(-len(shape) - 1, len(shape)))
+    count = draw(st.integers(1, 3))
+    shapes = [shape] * count
+    xs = draw(strategies.op_inputs(S.Concatenate, shapes, dtype=dtype, requires_grad="some"))
+    return Call(xs, {"axis": axis})
+
+
+@st.composite
+def getitem_calls(draw, dtype=np.float64, as_function=False):
+    shape = draw(strategies.array_shapes())
+    index = draw(strategies.indices(shape))
+    x = _x(draw, shape, dtype)
+    return Call((x, index)) if as_function else Call((x,), {"index": index})
+
+
+@st.composite
+def index_add_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes())
+    index = draw(strategies.indices(shape))
+    g = _x(draw, np.empty(shape)[index].shape, dtype)
+    return Call((g,), {"index": index, "shape": shape})
+
+
+@st.composite
+def expand_dims_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes())
+    return Call((_x(draw, shape, dtype), draw(st.integers(-len(shape) - 1, len(shape)))))
+
+
+@st.composite
+def squeeze_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes())
+    ones = [i for i, d in enumerate(shape) if d == 1]
+    axis = draw(st.none() | (st.sampled_from(ones) if ones else st.nothing()))
+    if axis is not None and draw(st.booleans()):
+        axis = axis - len(shape)
+    return Call((_x(draw, shape, dtype), axis))
+
+
+@st.composite
+def flatten_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes())
+    x = _x(draw, shape, dtype)
+    if not shape:
+        return Call((x,))
+    start = draw(st.integers(0, len(shape) - 1))
+    end = draw(st.integers(start, len(shape) - 1))
+    return Call((x, start - draw(st.sampled_from([0, len(shape)])), end))
+
+
+def concatenate_list(*xs, axis=0):
+    return ag.concatenate(list(xs), axis=axis)
+
+
+def stack_list(*xs, axis=0):
+    return ag.stack(list(xs), axis=axis)
+
+
+def _with(strategy, **options):
+    return lambda dtype=np.float64: strategy(dtype, **options)
+
+
+CASES = {
+    "Reshape": (S.Reshape, _with(reshape_calls)),
+    "Transpose": (S.Transpose, _with(transpose_calls)),
+    "BroadcastTo": (S.BroadcastTo, _with(broadcast_calls)),
+    "Concatenate": (S.Concatenate, _with(concatenate_calls)),
+    "GetItem": (S.GetItem, _with(getitem_calls)),
+    "IndexAdd": (S.IndexAdd, index_add_calls),
+    "reshape": (S.reshape, _with(reshape_calls, as_function=True)),
+    "transpose": (S.transpose, _with(transpose_calls, form="function")),
+    "permute": (S.permute, _with(transpose_calls, form="permute")),
+    "swapaxes": (S.swapaxes, _with(transpose_calls, form="swapaxes")),
+    "broadcast_to": (S.broadcast_to, _with(broadcast_calls, as_function=True)),
+    "expand_dims": (S.expand_dims, expand_dims_calls),
+    "squeeze": (S.squeeze, squeeze_calls),
+    "flatten": (S.flatten, flatten_calls),
+    "concatenate": (concatenate_list, _with(concatenate_calls)),
+    "stack": (stack_list, stack_calls),
+    "getitem": (S.getitem, _with(getitem_calls, as_function=True)),
+}
+HELPERS = {"is_basic_index", "normalize_index"}
+
+
+def test_every_shape_op_has_a_property_test():
+    defined = {
+        name
+        for name, value in inspect.getmembers(S)
+        if (inspect.isclass(value) or inspect.isfunction(value))
+        and value.__module__ == S.__name__
+        and not name.startswith("_")
+    }
+    assert defined - HELPERS == set(CASES)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_shape_op_matches_finite_differences(name):
+    op, calls = CASES[name]
+    check_op(op, inputs=calls(), max_examples=EXAMPLES)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_float32_stays_float32(name):
+    op, calls = CASES[name]
+    check_op(op, inputs=calls(np.float32), second_order=False, max_examples=FLOAT32_EXAMPLES)
+
+
+X3 = np.arange(12.0).reshape(2, 3, 2) / 5
+
+
+@pytest.mark.parametrize("axes", list(itertools.permutations(range(3))))
+def test_every_permutation_of_three_axes(axes):
+    x = ag.tensor(X3, requires_grad=True)
+    np.testing.assert_array_equal(x.transpose(*axes).data, X3.transpose(axes))
+    assert gradcheck(lambda t: t.transpose(*axes), x)
+
+
+INDICES = {
+    "int": 1,
+    "negative int": (-1, 2),
+    "slices": (slice(None, None, -1), slice(1, None)),
+    "ellipsis": (Ellipsis, 0),
+    "newaxis": (None, 0, slice(None)),
+    "int array with repeats": np.array([1, 1, 0, -1]),
+    "2-d int array": np.array([[0, 1], [1, 1]]),
+    "paired int arrays": (np.array([0, 1, 1]), np.array([2, 2, -3])),
+    "int array after a slice": (slice(None), np.array([2, 0, 2])),
+    "arrays around a slice": (np.array([1, 0]), slice(None), np.array([1, 1])),
+    "mask, all axes": X3 > 0.7,
+    "mask, first axes": np.array([[True, False, True], [False, False, True]]),
+    "empty mask": np.zeros(2, dtype=bool),
+    "list": [1, 1],
+}
+
+
+@pytest.mark.parametrize("name", list(INDICES))
+def test_index_kinds(name):
+    index = INDICES[name]
+    x = ag.tensor(X3, requires_grad=True)
+    np.testing.assert_array_equal(x[index].data, X3[index])
+    assert gradcheck(lambda t: t[index], x)
+    assert gradgradcheck(lambda t: t[index] * t[index], x)
+
+
+def test_tensor_indexing_matches_getitem():
+    check_op(lambda x, index: x[index], inputs=getitem_calls(as_function=True), max_examples=15)
+
+
+# closed forms ------------------------------------------------------------------------------
+
+
+def test_repeated_integer_indices_accumulate():
+    x = ag.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    x[np.array([0, 0, 2, -1, 0])].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0, 1.0])
+    m = ag.tensor(np.zeros((2, 3)), requires_grad=True)
+    m[[1, 1, 0], [2, 2, 0]].backward(np.array([1.0, 10.0, 100.0]))
+    np.testing.assert_array_equal(m.grad.data, [[100.0, 0.0, 0.0], [0.0, 0.0, 11.0]])
+
+
+def test_boolean_mask_gradient_is_the_mask():
+    x = ag.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    mask = x.data % 2 == 0
+    x[mask].backward(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(x.grad.data, [[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]])
+    x.grad = None
+    x[ag.tensor(np.array([True, False]))].sum().backward()  # a mask over the first axis
+    np.testing.assert_array_equal(x.grad.data, [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
+
+
+def test_basic_slices_route_the_gradient():
+    x = ag.tensor(np.zeros((3, 4)), requires_grad=True)
+    x[1:, ::2].backward(np.ones((2, 2)))
+    np.testing.assert_array_equal(x.grad.data, [[0, 0, 0, 0], [1, 0, 1, 0], [1, 0, 1, 0]])
+
+
+def test_concatenate_and_stack_split_the_gradient():
+    a = ag.tensor(np.ones((2, 1)), requires_grad=True)
+    b = ag.tensor(np.ones((2, 3)), requires_grad=True)
+    g = np.arange(8.0).reshape(2, 4)
+    out = ag.concatenate([a, b], axis=1)
+    np.testing.assert_array_equal(out.data, np.ones((2, 4)))
+    out.backward(g)
+    np.testing.assert_array_equal(a.grad.data, g[:, :1])
+    np.testing.assert_array_equal(b.grad.data, g[:, 1:])
+    c = ag.tensor([1.0, 2.0], requires_grad=True)
+    d = ag.tensor([3.0, 4.0], requires_grad=True)
+    s = ag.stack([c, d], axis=1)
+    np.testing.assert_array_equal(s.data, [[1.0, 3.0], [2.0, 4.0]])
+    s.backward(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    np.testing.assert_array_equal(c.grad.data, [1.0, 3.0])
+    np.testing.assert_array_equal(d.grad.data, [2.0, 4.0])
+
+
+def test_broadcast_to_sums_the_gradient_back():
+    x = ag.tensor([[1.0], [2.0]], requires_grad=True)
+    ag.broadcast_to(x, (3, 2, 4)).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[12.0], [12.0]])
+
+
+def test_reshape_and_transpose_results_match_numpy():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    t = ag.tensor(x)
+    np.testing.assert_array_equal(t.reshape(4, -1).data, x.reshape(4, -1))
+    np.testing.assert_array_equal(t.transpose(2, 0, 1).data, x.transpose(2, 0, 1))
+    np.testing.assert_array_equal(t.swapaxes(0, -1).data, x.swapaxes(0, -1))
+    np.testing.assert_array_equal(ag.flatten(t, 1).data, x.reshape(2, 12))
+    np.testing.assert_array_equal(ag.expand_dims(t, -1).data, x[..., None])
+    np.testing.assert_array_equal(ag.squeeze(ag.tensor(x[:, None]), 1).data, x)
