@@ -53,7 +53,7 @@ def primitive_of(op: Any) -> type[Function] | None:
     """The Function subclass behind `op`: itself, or the primitive an ops function applies."""
     if is_function_class(op):
         return op
-    if not getattr(op, "__module__", "").startswith(ops.__name__):
+    if not (getattr(op, "__module__", None) or "").startswith(ops.__name__):
         return None
     wanted = op_name(op).replace("_", "").lower()
     for value in vars(ops).values():
