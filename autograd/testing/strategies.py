@@ -13,6 +13,7 @@ finite-difference check calls the function twice per input element.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,10 +59,22 @@ def array_shapes(
     )
 
 
+@functools.cache
 def finite_floats(bound: float = BOUND, dtype: Any = np.float64) -> st.SearchStrategy[float]:
     """Finite floats in [-bound, bound], exactly representable in `dtype`."""
     width = 32 if np.dtype(dtype) == np.float32 else 64
     return st.floats(-bound, bound, allow_nan=False, allow_infinity=False, width=width)
+
+
+@functools.lru_cache(maxsize=4096)
+def _float_arrays(shape: Shape, bound: float) -> st.SearchStrategy[np.ndarray]:
+    # strategies are built once per shape: building and validating them per draw is slow
+    return hnp.arrays(np.float64, shape, elements=finite_floats(bound))
+
+
+@functools.cache
+def _some_true(n: int) -> st.SearchStrategy[list[bool]]:
+    return st.lists(st.booleans(), min_size=n, max_size=n).filter(any)
 
 
 @st.composite
@@ -85,6 +98,7 @@ def tensors(
     return Tensor(array, requires_grad=requires_grad)
 
 
+@functools.cache
 def broadcastable_shapes(
     n: int,
     min_dims: int = 0,
@@ -181,9 +195,7 @@ def op_inputs(
     ties = introspect.ties(op) if ties is None else ties
     kwargs = kwargs or {}
     values = [
-        into_domain(
-            draw(hnp.arrays(np.float64, s, elements=finite_floats(bound))), d, kwargs, bound, margin
-        )
+        into_domain(draw(_float_arrays(s, bound)), d, kwargs, bound, margin)
         for s, d in zip(shapes, domains)
     ]
     if ties:
@@ -191,7 +203,7 @@ def op_inputs(
     for value, domain in zip(values, domains):
         assume(is_well_inside(value, domain, kwargs, margin))
     if requires_grad == "some":
-        needs = draw(st.lists(st.booleans(), min_size=n, max_size=n).filter(any))
+        needs = draw(_some_true(n))
     elif isinstance(requires_grad, bool):
         needs = [requires_grad] * n
     else:
