@@ -26,6 +26,7 @@ import numpy as np
 
 from ..creation import default_rng
 from ..functional import gradients
+from ..mode import no_grad
 from ..tensor import Tensor
 
 FULL_JACOBIAN_MAX = 64  # outputs with more elements are checked along random directions
@@ -100,7 +101,8 @@ def gradgradcheck(
     if not checked:
         raise ValueError("gradgradcheck: no input requires grad; nothing to check")
     _check_mode(mode, "gradgradcheck")
-    first = _outputs(fn(*tensors), "gradgradcheck")
+    with no_grad():  # only the outputs' shapes and dtypes are needed here
+        first = _outputs(fn(*tensors), "gradgradcheck")
     rng = default_rng()
     cotangents = [rng.standard_normal(out.shape).astype(out.dtype) for out in first]
 
@@ -169,9 +171,9 @@ def _output_directions(outs: list[Tensor]) -> list[np.ndarray]:
     return list(draws / np.linalg.norm(draws, axis=1, keepdims=True))
 
 
-def _analytic_rows(outs, leaves, directions) -> list[list[np.ndarray]]:
-    """rows[n][d]: direction d pulled back to leaf n by backward, as a float64 array."""
-    rows: list[list[np.ndarray]] = [[] for _ in leaves]
+def _analytic_rows(outs, leaves, directions) -> list[list[Tensor]]:
+    """rows[n][d]: direction d pulled back to leaf n by backward."""
+    rows: list[list[Tensor]] = [[] for _ in leaves]
     for direction in directions:
         cotangents = _split(direction, outs)
         grads = _vjp(outs, leaves, cotangents, create_graph=False)
@@ -323,12 +325,12 @@ def _check_mode(mode: str, name: str) -> None:
 
 
 def _check_grad_dtypes(grads: list[Tensor], leaf: Tensor, i: int, name: str) -> None:
-    for g in grads[:1]:
-        if g.dtype != leaf.dtype:
-            raise AssertionError(
-                f"{name}: the gradient of input {i} has dtype {g.dtype}, but the input is "
-                f"{leaf.dtype}; a gradient must keep its input's dtype"
-            )
+    wrong = {g.dtype for g in grads} - {leaf.dtype}
+    if wrong:
+        raise AssertionError(
+            f"{name}: the gradient of input {i} has dtype {wrong.pop()}, but the input is "
+            f"{leaf.dtype}; a gradient must keep its input's dtype"
+        )
 
 
 def _split(direction: np.ndarray, outs: list[Tensor]) -> list[np.ndarray]:
