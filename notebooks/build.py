@@ -86,6 +86,10 @@ def kernel_environment() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # the notebooks' matrices are small: one BLAS thread avoids spin-waiting threads
+    # (many times slower on a busy 2-core machine); set these variables to override
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    env.setdefault("OMP_NUM_THREADS", "1")
     return env
 
 

@@ -119,7 +119,7 @@ starts = np.stack([radii * np.cos(angles + 0.3), radii * np.sin(angles + 0.3)], 
 ring_paths = [descend(p, lr=0.05) for p in starts]
 
 fig, ax = plt.subplots(figsize=(5.5, 5.5))
-ax.contour(X_grid, Y_grid, z.numpy(), levels=15, cmap="viridis", linewidths=0.8)
+ax.contourf(X_grid, Y_grid, z.numpy(), levels=15, cmap="viridis", alpha=0.6)
 for path in ring_paths:
     ax.plot(path[:, 0], path[:, 1], ".-", color="tab:red", ms=3)
     ax.plot(*path[0], "ko", ms=4)
