@@ -50,7 +50,11 @@ def main(argv: list[str] | None = None) -> None:
 
     stats = pstats.Stats(profiler)
     total = stats.total_tt / steps * 1e6
-    print(f"{engine.name} on {workload.key}: {steps} steps, {total:.1f} us per step profiled")
+    calls = stats.total_calls / steps
+    print(
+        f"{engine.name} on {workload.key}: {steps} steps, {total:.1f} us per step profiled, "
+        f"{calls:.0f} Python-level calls per step"
+    )
     print(f"{'own us/step':>12} {'cum us/step':>12} {'calls/step':>10}  function")
     rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2 if args.sort == "tottime" else 3])
     for (filename, line, name), (_, calls, own, cumulative, _) in rows[::-1][: args.top]:
