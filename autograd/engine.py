@@ -137,22 +137,31 @@ class _Walk:
                 f"{node.name}.backward returned {len(input_grads)} gradients for "
                 f"{len(node.inputs)} inputs; return one per input (None where there is none)."
             )
-        sent = []
+        plain, pending = self.plain, self.pending
+        sent = [] if self.tracer is not None else None
         for tensor, needed, input_grad in zip(node.inputs, node.needs_input_grad, input_grads):
             if not needed or input_grad is None:
-                sent.append(None)
+                if sent is not None:
+                    sent.append(None)
                 continue
-            input_grad = self.as_travelling(input_grad)
+            if not plain or type(input_grad) is not np.ndarray:
+                input_grad = self.as_travelling(input_grad)
             if input_grad.shape != tensor.shape:
                 input_grad = self.as_travelling(sum_to(input_grad, tensor.shape, node.name))
+            if input_grad.dtype != tensor.dtype:  # a gradient has its tensor's dtype
+                input_grad = input_grad.astype(tensor.dtype)
             if self.check_finite:
                 function._check_finite(_array(input_grad), node.name, "backward", node.site)
-            sent.append(input_grad)
-            if tensor.grad_fn is not None:
-                self.add(self.pending, tensor.grad_fn, input_grad)
-            else:
+            if sent is not None:
+                sent.append(input_grad)
+            grad_fn = tensor.grad_fn
+            if grad_fn is None:
                 self.add_to_leaf(tensor, input_grad)
-        if self.tracer is not None:
+            elif grad_fn in pending:
+                self.add_into(pending[grad_fn], input_grad)
+            else:
+                pending[grad_fn] = [input_grad, False]
+        if sent is not None:
             self.tracer(
                 node,
                 self.as_tensor(grad),

@@ -95,28 +95,24 @@ class Node:
         "op",
         "inputs",
         "needs_input_grad",
-        "_to_save",
         "_saved",
         "_frozen",
-        "hooks",
-        "retained",
-        "site",
         "scope",
         "released",
         "__dict__",
         "__weakref__",
     )
+    # rarely set, so kept out of the slots: an instance only pays when it sets them
+    hooks: dict | None = None  # hooks registered on the output tensor (a non-leaf)
+    retained = None  # weakref to a non-leaf output that asked for retain_grad()
+    site: str | None = None  # where the user created the node (anomaly mode only)
 
     def __init__(self, op: type[Function], inputs: tuple, needs_input_grad: tuple) -> None:
         self.op = op
         self.inputs = inputs
         self.needs_input_grad = needs_input_grad
-        self._to_save: tuple = ()
-        self._saved: tuple = ()
-        self._frozen: list[np.ndarray] = []
-        self.hooks: list | None = None
-        self.retained = None  # weakref to a non-leaf tensor that asked for retain_grad()
-        self.site: str | None = None  # where the user created it (anomaly mode only)
+        self._saved: tuple = ()  # forward's raw arrays, then: input index (int) | output array
+        self._frozen: list[np.ndarray] | None = None  # arrays this node made read-only
         self.scope: tuple = state.scope  # enclosing graph_scope labels (module calls)
         self.released = False
 
@@ -130,7 +126,7 @@ class Node:
     # ctx API used inside forward/backward --------------------------------------------
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep forward's input or output arrays for backward (see `saved_tensors`)."""
-        self._to_save = arrays
+        self._saved = arrays
 
     @property
     def saved_tensors(self) -> tuple:
@@ -144,48 +140,44 @@ class Node:
                 f"{self.name}: its saved values were freed by an earlier backward(). "
                 "Pass retain_graph=True to that backward() to use the graph again."
             )
+        inputs = self.inputs
         if not state.grad_enabled and self.op.plain_backward:
             # a plain backward (no create_graph) of a Primitive: bare numpy arrays
-            return tuple(
-                _data(self.inputs[item]) if where == "input" else item
-                for where, item in self._saved
-            )
-        values = []
-        for where, item in self._saved:
-            if where == "input":
-                values.append(self.inputs[item])
-            else:  # the output array: a stand-in tensor for the output, made by this node
-                values.append(Tensor._make(item, True, self))
-        return tuple(values)
-
-    def _resolve_saved(self, arrays: tuple, raw_output: Any, output: np.ndarray) -> None:
-        """Turn the arrays forward saved into (input index | output) references and freeze them."""
-        resolved = []
-        for array in self._to_save:
-            where = self._where(array, arrays, raw_output, output)
-            resolved.append(where)
-            value = output if where[0] == "output" else array
-            if isinstance(value, np.ndarray):
-                saved.freeze(value, self.name, self._frozen)
-        self._saved = tuple(resolved)
-        self._to_save = ()
-
-    def _where(self, array: Any, arrays: tuple, raw_output: Any, output: np.ndarray) -> tuple:
-        for i, candidate in enumerate(arrays):
-            if candidate is array:
-                return ("input", i)
-        if array is raw_output or array is output:
-            return ("output", output)
-        raise TypeError(
-            f"{self.name}.forward: save_for_backward() takes only forward's inputs or its "
-            "output, so that gradients of gradients stay right. Store other values "
-            "(masks, shapes) as ctx attributes, e.g. ctx.mask = x > 0."
+            return tuple(_data(inputs[item]) if type(item) is int else item for item in self._saved)
+        return tuple(
+            inputs[item] if type(item) is int else Tensor._make(item, True, self)
+            for item in self._saved
         )
+
+    def _resolve_saved(self, arrays: list, raw_output: Any, output: np.ndarray) -> None:
+        """Replace each saved array by its input index or by the output; freeze them."""
+        resolved = []
+        for array in self._saved:
+            for i, candidate in enumerate(arrays):
+                if candidate is array:
+                    resolved.append(i)
+                    break
+            else:
+                if array is not raw_output and array is not output:
+                    raise TypeError(
+                        f"{self.name}.forward: save_for_backward() takes only forward's "
+                        "inputs or its output, so that gradients of gradients stay right. "
+                        "Store other values (masks, shapes) as ctx attributes, e.g. "
+                        "ctx.mask = x > 0."
+                    )
+                resolved.append(output)
+                array = output
+            if type(array) is np.ndarray:
+                if self._frozen is None:
+                    self._frozen = []
+                saved.freeze(array, self.op.__name__, self._frozen)
+        self._saved = tuple(resolved)
 
     # engine API ---------------------------------------------------------------------
     def release(self) -> None:
         """Drop inputs and saved values so activations can be freed; thaw frozen arrays."""
-        saved.thaw(self._frozen)
+        if self._frozen:
+            saved.thaw(self._frozen)
         self.inputs = None
         self._saved = ()
         self.released = True
@@ -221,29 +213,34 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the op on Tensors (and constants) and record it when a gradient is needed."""
         arrays = []
-        record = any_tensor = False
+        needs = []
+        any_tensor = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
+                needs.append(a.requires_grad)
                 any_tensor = True
-                record = record or a.requires_grad
             else:
                 arrays.append(a)
+                needs.append(False)  # a constant: never a gradient
         if not any_tensor:  # plain numbers and arrays in, plain numpy out
             return _run_forward(cls, _ForwardOnlyContext(), arrays, kwargs)[0]
-        record = record and state.grad_enabled
-
-        if not record:
+        if True not in needs or not state.grad_enabled:
             output = _run_forward(cls, _ForwardOnlyContext(), arrays, kwargs)[1]
             if state.anomaly_enabled:
                 _check_finite(output, cls.__name__, "forward", _user_site())
             return Tensor._make(output, False, None)
 
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        node = Node(cls, args, needs)
+        node = Node(cls, args, tuple(needs))
         raw, output = _run_forward(cls, node, arrays, kwargs)
-        if node._to_save:
-            node._resolve_saved(tuple(arrays), raw, output)
+        if output.flags.writeable:  # a recorded result is read-only (see saved.py) ...
+            for a in arrays:
+                if a is output:
+                    break  # ... unless forward handed back an input unchanged
+            else:
+                output.flags.writeable = False
+        if node._saved:
+            node._resolve_saved(arrays, raw, output)
         if state.anomaly_enabled:
             node.site = _user_site()
             _check_finite(output, cls.__name__, "forward", node.site)

@@ -1,8 +1,15 @@
-"""Arrays saved for backward are frozen (read-only) while their graph is alive.
+"""Values a live graph needs can not be changed in place.
 
 This is how chainrule guarantees that changing a value after the forward pass can
-never give a silently wrong gradient. When an op saves an array for backward, the
-array (and the array that owns its memory, if it is a view) is marked read-only:
+never give a silently wrong gradient. Two rules:
+
+1. The result of a recorded op (a tensor with a grad_fn) is read-only from birth:
+   later ops may save it, and in-place changes to it are never recorded anyway.
+2. When an op saves any other array for backward (a leaf's data, an unrecorded
+   result), that array, and the array that owns its memory if it is a view, is
+   frozen: marked read-only until the node that saved it is released.
+
+Either way, a change is refused where it is attempted:
 
 * a write straight into it, `t.data[0] = 5` or `t.data -= 1`, is refused by numpy
   ("assignment destination is read-only");
@@ -25,25 +32,29 @@ _frozen: dict[int, list] = {}
 _waiting_views: dict[int, list[np.ndarray]] = {}
 
 
-def freeze(array: np.ndarray, op_name: str, frozen_by_node: list[np.ndarray]) -> None:
-    """Make `array` and the array owning its memory read-only; remember them in the node's list."""
+def freeze(array: np.ndarray, op_name: str, held: list[np.ndarray]) -> None:
+    """Make `array` and the array owning its memory read-only; list them in the node's `held`."""
     owner = array.base
-    targets = (array,) if not isinstance(owner, np.ndarray) else (owner, array)
-    for target in targets:
-        entry = _frozen.get(id(target))
-        if entry is not None:
-            entry[1] += 1
-        elif target.flags.writeable:
-            target.flags.writeable = False
-            _frozen[id(target)] = [target, 1, op_name]
-        else:
-            continue  # read-only for another reason (a view from a shape op, a user's choice)
-        frozen_by_node.append(target)
+    if type(owner) is np.ndarray:
+        _hold(owner, op_name, held)
+    _hold(array, op_name, held)
 
 
-def thaw(frozen_by_node: list[np.ndarray]) -> None:
+def _hold(target: np.ndarray, op_name: str, held: list[np.ndarray]) -> None:
+    entry = _frozen.get(id(target))
+    if entry is not None:
+        entry[1] += 1
+    elif target.flags.writeable:
+        target.flags.writeable = False
+        _frozen[id(target)] = [target, 1, op_name]
+    else:
+        return  # read-only for another reason (a recorded result, a view, a user's choice)
+    held.append(target)
+
+
+def thaw(held: list[np.ndarray]) -> None:
     """Release one node's hold on its arrays; an array with no holders left is writeable again."""
-    for target in frozen_by_node:  # owners come before their views in this list
+    for target in held:  # owners come before their views in this list
         entry = _frozen.get(id(target))
         if entry is None:
             continue
@@ -51,18 +62,19 @@ def thaw(frozen_by_node: list[np.ndarray]) -> None:
         if entry[1] == 0:
             del _frozen[id(target)]
             _make_writeable(target)
-    frozen_by_node.clear()
+    held.clear()
 
 
 def _make_writeable(target: np.ndarray) -> None:
     owner = target.base
-    if isinstance(owner, np.ndarray) and not owner.flags.writeable:
+    if type(owner) is np.ndarray and not owner.flags.writeable:
         # numpy refuses a writeable view of a read-only owner: wait for the owner to thaw.
         _waiting_views.setdefault(id(owner), []).append(target)
         return
     target.flags.writeable = True
-    for view in _waiting_views.pop(id(target), ()):
-        view.flags.writeable = True
+    if _waiting_views:
+        for view in _waiting_views.pop(id(target), ()):
+            view.flags.writeable = True
 
 
 def frozen_by(array: np.ndarray) -> str | None:

@@ -205,15 +205,24 @@ class Tensor:
         retain_graph: bool | None = None,
         create_graph: bool = False,
         trace: Any = None,
-    ) -> None:
+    ) -> Any:
         """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad.
 
         `grad` is d(loss)/d(self); it defaults to 1 for a one-element tensor.
         `retain_graph=True` keeps the graph for another backward (or for drawing);
         `create_graph=True` records the backward pass, so `.grad` can be
-        differentiated again. `trace` (a callable) is told each step; see `autograd.viz`.
+        differentiated again. `trace=True` records every step and returns them as an
+        `autograd.viz.BackwardTrace` (printable as a table); a callable `trace` is
+        called as `trace(node, upstream_grad, grads_sent_to_inputs)` at each step.
         """
+        if trace is True:
+            from .viz.trace import BackwardTrace
+
+            trace = BackwardTrace()
+            engine.backward([self], [grad], retain_graph, create_graph, tracer=trace)
+            return trace
         engine.backward([self], [grad], retain_graph, create_graph, tracer=trace)
+        return None
 
     # --- arithmetic -----------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -342,9 +351,10 @@ class Tensor:
                     "graph), drop the graph, or build a new tensor (x = x - y)."
                 )
             raise RuntimeError(
-                f"in-place {symbol}: this tensor's data is read-only (results of reshape, "
-                "transpose, slicing and broadcasting are views of their input). Use "
-                ".clone() to get a tensor with its own buffer."
+                f"in-place {symbol}: this tensor's data is read-only: it is the result of "
+                "a recorded op, or a view made by reshape, transpose, slicing or "
+                "broadcasting. Use .clone() (or .detach().clone()) for a tensor with a "
+                "buffer of its own."
             )
 
     # --- methods (numpy's names) -------------------------------------------------------
