@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from benchmarks import environment, numpy_ref, report, threads, timing
-from benchmarks.engines import hips_engine
+from benchmarks.engines import chainrule_engine, hips_engine
 from benchmarks.engines.base import Engine
 from benchmarks.memory import MEASURABLE, training_peak
 from benchmarks.registry import ALL_NAMES, DEFAULTS, IN_PROCESS, OPTIONAL, SUBPROCESS
@@ -99,6 +99,9 @@ def available_engines(names: list[str]) -> tuple[list[Engine], bool, dict[str, s
 
 
 def _version(engine: Engine) -> str:
+    if engine.name == "chainrule":
+        adapter = "nn" if chainrule_engine.nn_available() else "raw tensors: nn incomplete"
+        return f"commit {environment.git_revision()} ({adapter})"
     if engine.name.startswith("chainrule"):
         return f"commit {environment.git_revision()}"
     return engine.version()
