@@ -98,9 +98,9 @@ def markdown(results: dict) -> str:
         "better). Every engine's gradients were checked equal to numpy-ref before timing. "
         "hips-autograd runs in its own venv: its ratio is to a numpy-ref run in that process.",
         "",
-        timing_table(results),
-        "",
     ]
+    if results["workloads"]:
+        lines += [timing_table(results), ""]
     memory = memory_table(results)
     if memory:
         lines += [
