@@ -26,7 +26,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .function import AnomalyError, Domain, Function, Node
+from .function import AnomalyError, Domain, Function, Node, Primitive
 from .functional import grad, gradients, hessian, hvp, jacobian, value_and_grad
 from .mode import (
     detect_anomaly,
@@ -52,6 +52,7 @@ from .ops import (
     flatten,
     getitem,
     leaky_relu,
+    linear,
     log,
     log_softmax,
     logsumexp,

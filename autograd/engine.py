@@ -64,8 +64,10 @@ def backward(
         for node in _reverse_topological_order([r.grad_fn for r in roots if r.grad_fn]):
             entry = walk.pending.pop(node, None)
             if entry is not None:
-                grad = walk.run_hooks(node.hooks, entry[0])
-                if id(node) in wanted_nodes:
+                grad = entry[0]
+                if node.hooks:
+                    grad = walk.run_hooks(node.hooks, grad)
+                if wanted_nodes and id(node) in wanted_nodes:
                     found[wanted_nodes[id(node)]] = walk.as_tensor(grad)
                 elif inputs is None and node.retained is not None:
                     _retain(node, walk.as_tensor(grad), create_graph, walk)
@@ -255,6 +257,8 @@ def _reverse_topological_order(root_nodes: list[Node]) -> list[Node]:
 def sum_to(grad: Tensor, shape: tuple, op_name: str = "backward") -> Tensor:
     """Sum a broadcast gradient back down to `shape` (the inverse of numpy broadcasting)."""
     lead = grad.ndim - len(shape)
+    if lead > 0 and grad.shape[lead:] == shape:  # the common case: only leading axes
+        return grad.sum(axis=tuple(range(lead)))
     if lead < 0 or any(s not in (1, g) for s, g in zip(shape, grad.shape[lead:])):
         raise ValueError(
             f"{op_name}: a gradient of shape {grad.shape} cannot be reduced to the input "

@@ -35,7 +35,7 @@ from .elementwise import (
     Tanh,
     Where,
 )
-from .linalg import MatMul
+from .linalg import Linear, MatMul, linear
 from .reduce import (
     Max,
     Min,

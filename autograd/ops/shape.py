@@ -42,7 +42,7 @@ class Transpose(Primitive):
     @staticmethod
     def forward(ctx, x, axes=None):
         axes = tuple(range(np.ndim(x)))[::-1] if axes is None else axes
-        ctx.inverse = tuple(np.argsort(axes))
+        ctx.inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
         return _read_only(np.transpose(x, axes))
 
     @staticmethod

@@ -106,3 +106,44 @@ def test_tanh_of_a_row_times_x():
     y = ag.tanh(a @ x)
     y.backward()
     np.testing.assert_allclose(a.grad.data, (1 - np.tanh(a.data @ x) ** 2) * x, rtol=1e-14)
+
+
+# linear: the fused x @ w.T + b of a dense layer ---------------------------------------------
+
+
+@st.composite
+def linear_calls(draw, dtype=np.float64):
+    """x of shape (in,), (n, in) or (b, n, in); w (out, in); with or without a bias (out,)."""
+    n_in, n_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    batch = draw(st.sampled_from([(), (3,), (2, 3)]))
+    shapes = [batch + (n_in,), (n_out, n_in)]
+    if draw(st.booleans()):
+        shapes.append((n_out,))
+    return Call(draw(strategies.op_inputs(L.Linear, shapes, dtype=dtype, requires_grad="some")))
+
+
+@pytest.mark.parametrize("op", [L.Linear, ag.linear], ids=["Linear", "linear"])
+def test_linear_matches_finite_differences(op):
+    check_op(op, inputs=linear_calls(), max_examples=EXAMPLES)
+
+
+def test_linear_float32_stays_float32():
+    check_op(L.Linear, inputs=linear_calls(np.float32), second_order=False, max_examples=15)
+
+
+def test_linear_equals_its_composition():
+    x = ag.tensor(RNG.standard_normal((5, 3)), requires_grad=True)
+    w = ag.tensor(RNG.standard_normal((4, 3)), requires_grad=True)
+    b = ag.tensor(RNG.standard_normal(4), requires_grad=True)
+    fused = ag.linear(x, w, b)
+    composed = x @ w.T + b
+    np.testing.assert_allclose(fused.data, composed.data, rtol=1e-14)
+    grads_fused = ag.gradients((fused * fused).sum(), [x, w, b])
+    grads_composed = ag.gradients((composed * composed).sum(), [x, w, b])
+    for f, c in zip(grads_fused, grads_composed):
+        np.testing.assert_allclose(f.data, c.data, rtol=1e-12)
+
+
+def test_linear_shape_error_names_both_shapes():
+    with pytest.raises(ValueError, match=r"linear: input of shape \(5, 3\).*\(4, 2\)"):
+        ag.linear(ag.tensor(np.ones((5, 3))), ag.tensor(np.ones((4, 2))))
