@@ -111,7 +111,7 @@ class Node:
         self.op = op
         self.inputs = inputs
         self.needs_input_grad = needs_input_grad
-        self._saved: tuple = ()  # forward's raw arrays, then: input index (int) | output array
+        self._saved: tuple = ()  # forward's raw arrays, then (input index, array) | output
         self._frozen: list[np.ndarray] | None = None  # arrays this node made read-only
         self.scope: tuple = state.scope  # enclosing graph_scope labels (module calls)
         self.released = False
@@ -140,22 +140,32 @@ class Node:
                 f"{self.name}: its saved values were freed by an earlier backward(). "
                 "Pass retain_graph=True to that backward() to use the graph again."
             )
-        inputs = self.inputs
         if not state.grad_enabled and self.op.plain_backward:
-            # a plain backward (no create_graph) of a Primitive: bare numpy arrays
-            return tuple(_data(inputs[item]) if type(item) is int else item for item in self._saved)
-        return tuple(
-            inputs[item] if type(item) is int else Tensor._make(item, True, self)
-            for item in self._saved
-        )
+            # a plain backward (no create_graph) of a Primitive: the bare arrays forward saw
+            return tuple(item[1] if type(item) is tuple else item for item in self._saved)
+        values = []
+        for item in self._saved:
+            if type(item) is not tuple:  # the output: a stand-in tensor made by this node
+                values.append(Tensor._make(item, True, self))
+                continue
+            index, value = item
+            tensor = self.inputs[index]
+            if isinstance(tensor, Tensor) and tensor.data is not value:
+                raise RuntimeError(
+                    f"{self.name}: input {index} had its .data replaced after the forward "
+                    "pass, so it no longer holds the values this graph was built with; "
+                    "recompute the forward pass before differentiating it again."
+                )
+            values.append(tensor)
+        return tuple(values)
 
     def _resolve_saved(self, arrays: list, raw_output: Any, output: np.ndarray) -> None:
-        """Replace each saved array by its input index or by the output; freeze them."""
+        """Note each saved array's input index (or that it is the output); freeze them."""
         resolved = []
         for array in self._saved:
             for i, candidate in enumerate(arrays):
                 if candidate is array:
-                    resolved.append(i)
+                    resolved.append((i, array))  # the index, and the very array forward saw
                     break
             else:
                 if array is not raw_output and array is not output:

@@ -167,13 +167,7 @@ def _exp_minus_square(y: np.ndarray) -> np.ndarray:
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weight.T + bias;  x (..., in), weight (out, in), bias (out,) -> (..., out)"""
-    if x.shape[-1] != weight.shape[1]:
-        raise ValueError(
-            f"linear: input has {x.shape[-1]} features (shape {x.shape}) but the weight "
-            f"{weight.shape} expects {weight.shape[1]}"
-        )
-    out = x @ weight.T
-    return out + bias if bias is not None else out
+    return ag.linear(x, weight, bias)  # one fused autograd op (see autograd/ops/linalg.py)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:

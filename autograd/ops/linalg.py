@@ -74,8 +74,8 @@ class Linear(Primitive):
     def forward(ctx, x, w, b=None):
         if x.shape[-1] != w.shape[-1] or w.ndim != 2:
             error = ValueError(
-                f"linear: input of shape {x.shape} does not fit weight of shape {w.shape}: "
-                f"the input's last dimension must equal the weight's second ({w.shape[-1]})."
+                f"linear: input has {x.shape[-1]} features (shape {x.shape}) but the weight "
+                f"of shape {w.shape} expects {w.shape[-1]} (its second dimension)"
             )
             error._chainrule_named = True
             raise error

@@ -434,3 +434,14 @@ def test_import_is_light_and_fast():
     seconds = [float(r.stdout.split(" ", 1)[0]) for r in runs]
     assert all(r.stdout.split(" ", 1)[1].strip() == "[]" for r in runs)
     assert min(seconds) < 0.3
+
+
+def test_replacing_data_after_forward_keeps_the_graph_values():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    x = ag.tensor([3.0, 4.0], requires_grad=True)
+    y = (w * x).sum()
+    w.data = np.array([10.0, 20.0])  # rebinding is allowed: the graph keeps what it saw
+    y.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.data, [1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"Mul: input 0 had its \.data replaced"):
+        y.backward(create_graph=True)
