@@ -5,10 +5,13 @@ Every function takes and returns `autograd.Tensor`s; the modules in `layers`,
 a batch is `(N, features)` for linear layers and `(N, C, ...)` (class axis 1) for
 classification losses.
 
-Four ops are written here as their own `autograd.Function` rather than composed
-from smaller ones, each for a stated reason: `Erf` (numpy has no erf),
-`BinaryCrossEntropy` (PyTorch's clamped log and gradient guard), and
-`BinaryCrossEntropyWithLogits` / `CrossEntropy` (stability, see their docstrings).
+Four ops are written here as their own primitive rather than composed from smaller
+ones, each for a stated reason: `Erf` (numpy has no erf), `BinaryCrossEntropy`
+(PyTorch's clamped log and gradient guard), and `BinaryCrossEntropyWithLogits` /
+`CrossEntropy` (stability and a one-step gradient, see their docstrings). They are
+`autograd.Primitive`s: their backward formulas use only operators and autograd ops, so
+the engine runs them on bare numpy arrays when no graph of the backward is wanted, and
+on Tensors (differentiable again) under `create_graph=True`.
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ def erf(x: Tensor) -> Tensor:
     return Erf.apply(x)
 
 
-class Erf(ag.Function):
+class Erf(ag.Primitive):
     """erf(x) = 2/sqrt(pi) int_0^x exp(-t^2) dt   ->   dx = g * 2/sqrt(pi) * exp(-x^2)"""
 
     @staticmethod
@@ -241,7 +244,7 @@ def binary_cross_entropy_with_logits(
     return _reduce(_weighted(loss, weight, input), reduction)
 
 
-class BinaryCrossEntropy(ag.Function):
+class BinaryCrossEntropy(ag.Primitive):
     """l = -(y max(log p, -100) + (1 - y) max(log(1 - p), -100))
     dp = g (p - y) / max(p (1 - p), 1e-12)      (PyTorch's guard against p = 0 or 1)
     dy = g (max(log(1 - p), -100) - max(log p, -100))"""
@@ -272,7 +275,7 @@ class BinaryCrossEntropy(ag.Function):
         return dp, dy
 
 
-class BinaryCrossEntropyWithLogits(ag.Function):
+class BinaryCrossEntropyWithLogits(ag.Primitive):
     """l = (1 - y) z + c softplus(-z),  c = 1 + (w - 1) y  (c = 1 without pos_weight w)
     dz = g ((1 - y) - c sigmoid(-z))   (= g (sigmoid(z) - y) without pos_weight)
     dy = g (-z + (w - 1) softplus(-z))
@@ -330,12 +333,12 @@ def cross_entropy(
     _check_reduction("cross_entropy", reduction)
     x, squeeze = _batched("cross_entropy", input)
     weights = _class_weights(x, target, weight, ignore_index, "cross_entropy", squeeze)
+    if reduction == "mean":  # targets scaled so that their sum is the mean: one node less
+        weights = _scaled_for_mean(weights)
     loss = CrossEntropy.apply(x, weights)
     if squeeze and reduction == "none":
         return loss.reshape(())
-    if reduction == "mean" and not isinstance(weights, Tensor):  # class labels
-        return loss.sum() / weights.sum()
-    return _reduce(loss, reduction)
+    return loss if reduction == "none" else loss.sum()
 
 
 def nll_loss(
@@ -356,15 +359,15 @@ def nll_loss(
             f"nll_loss: target must hold integer class labels, got dtype {labels.dtype}"
         )
     weights = _class_weights(x, labels, weight, ignore_index, "nll_loss", squeeze)
+    if reduction == "mean":
+        weights = _scaled_for_mean(weights)
     loss = -(x * weights).sum(axis=1)  # picks -w[y_n] x[n, y_n]
     if squeeze and reduction == "none":
         return loss.reshape(())
-    if reduction == "mean":
-        return loss.sum() / weights.sum()
-    return _reduce(loss, reduction)
+    return loss if reduction == "none" else loss.sum()
 
 
-class CrossEntropy(ag.Function):
+class CrossEntropy(ag.Primitive):
     """Per-sample cross-entropy of logits x (N, C, ...) against target weights q (same shape;
     q = w[y] * one_hot(y) for class labels, w * p for probabilities):
 
@@ -383,17 +386,24 @@ class CrossEntropy(ag.Function):
         ctx.save_for_backward(x, q)
         shifted = x - x.max(axis=1, keepdims=True)
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        ctx.log_probs = log_probs  # reused by the plain backward
         return -(q * log_probs).sum(axis=1)
 
     @staticmethod
-    def backward(ctx: Any, g: Tensor) -> tuple:
+    def backward(ctx: Any, g: Any) -> tuple:
         x, q = ctx.saved_tensors
-        g = ag.expand_dims(g, 1)
+        g = ag.expand_dims(g, 1)  # back to the class axis: (N, 1, ...)
+        if type(g) is np.ndarray:  # plain backward: forward's log-probabilities, no recompute
+            log_probs = ctx.log_probs
+            probs = np.exp(log_probs)
+        else:  # create_graph: recompute with recorded ops, so this gradient has a gradient
+            log_probs = ag.log_softmax(x, axis=1)
+            probs = ag.softmax(x, axis=1)
         dx = dq = None
         if ctx.needs_input_grad[0]:
-            dx = g * (ag.softmax(x, axis=1) * q.sum(axis=1, keepdims=True) - q)
+            dx = g * (probs * q.sum(axis=1, keepdims=True) - q)
         if ctx.needs_input_grad[1]:
-            dq = -g * ag.log_softmax(x, axis=1)
+            dq = -g * log_probs
         return dx, dq
 
 
@@ -409,6 +419,16 @@ def _as_array(value: Any) -> np.ndarray:
 def _check_reduction(name: str, reduction: str) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _scaled_for_mean(weights: np.ndarray | Tensor) -> np.ndarray | Tensor:
+    """Target weights divided by what "mean" divides by: the total label weight for class
+    labels (an ndarray of w[y] one-hot rows), the number of samples for probabilities (a
+    Tensor). Every label ignored: 0 / 0, so the mean is nan, as in PyTorch."""
+    if isinstance(weights, Tensor):
+        return weights / (weights.size // weights.shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return weights / weights.sum()
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -456,6 +476,8 @@ def _check_labels(
             f"{name}: class labels must be integers, got dtype {labels.dtype} "
             "(convert with labels.astype(int))"
         )
+    if labels.size == 0 or (labels.min() >= 0 and labels.max() < num_classes):
+        return
     valid = (labels >= 0) & (labels < num_classes)
     if ignore_index is not None:
         valid |= labels == ignore_index
@@ -499,11 +521,16 @@ def _class_weights(
         )
     _check_labels(name, labels, num_classes, ignore_index)
     ignored = labels == ignore_index
-    safe_labels = np.where(ignored, 0, labels)
-    label_weight = (
-        np.ones(labels.shape, x.dtype) if class_weight is None else class_weight[safe_labels]
-    )
-    label_weight[ignored] = 0
+    any_ignored = ignored.any()
+    if any_ignored:
+        labels = np.where(ignored, 0, labels)
+    ones = class_weight is None
+    label_weight = np.ones(labels.shape, x.dtype) if ones else class_weight[labels]
+    if any_ignored:
+        label_weight[ignored] = 0
     q = np.zeros(x.shape, dtype=x.dtype)
-    np.put_along_axis(q, np.expand_dims(safe_labels, 1), np.expand_dims(label_weight, 1), axis=1)
+    if x.ndim == 2:
+        q[np.arange(len(labels)), labels] = label_weight
+    else:
+        np.put_along_axis(q, np.expand_dims(labels, 1), np.expand_dims(label_weight, 1), axis=1)
     return q

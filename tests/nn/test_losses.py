@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import autograd as ag
 import nn
-from autograd.testing import gradcheck
+from autograd.testing import gradcheck, gradgradcheck
 
 F = nn.functional
 rng = np.random.default_rng(0)
@@ -198,3 +198,35 @@ def test_one_hot():
 def test_loss_module_reprs():
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
     assert repr(nn.MSELoss(reduction="sum")) == "MSELoss(reduction='sum')"
+
+
+def test_second_derivatives_of_the_fused_losses():
+    labels = np.array([2, 0, -100, 1])
+    target = SOFT / SOFT.sum(axis=1, keepdims=True)
+    checks = [
+        (lambda x: F.cross_entropy(x, labels, weight=np.array([0.5, 2.0, 1.5])), PRED),
+        (lambda x: F.cross_entropy(x, target), PRED),
+        (lambda x: F.cross_entropy(x, labels, reduction="none"), PRED),
+        (lambda x: F.binary_cross_entropy_with_logits(x, SOFT, pos_weight=np.ones(3) * 2), PRED),
+        (lambda x: F.binary_cross_entropy(x, SOFT), PROBS),
+    ]
+    for fn, a in checks:
+        assert gradgradcheck(fn, t(a, True))
+    # gradients with respect to soft targets, to second order as well
+    assert gradgradcheck(lambda x, p: F.cross_entropy(x, p), t(PRED, True), t(target, True))
+
+
+def test_plain_and_recorded_backward_agree():
+    labels = np.array([2, 0, 1, 1])
+    grads = []
+    for create_graph in (False, True):
+        x = t(PRED, True)
+        F.cross_entropy(x, labels).backward(create_graph=create_graph)
+        grads.append(x.grad.data)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-14, atol=1e-17)
+
+
+def test_mean_over_only_ignored_labels_is_nan_like_pytorch():
+    with np.errstate(all="raise"):  # and no floating-point warning on the way
+        out = F.cross_entropy(t(PRED[:2]), np.array([-100, -100]))
+    assert np.isnan(out.item())
