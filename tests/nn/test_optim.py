@@ -269,3 +269,15 @@ def test_load_state_dict_checks_the_layout():
 def test_repr_lists_groups():
     text = repr(optim.SGD([nn.Parameter(np.ones(1))], lr=0.1))
     assert text.startswith("SGD (") and "Parameter Group 0" in text and "lr: 0.1" in text
+
+
+def test_a_retained_graph_still_differentiates_with_the_values_it_was_built_with():
+    weight = nn.Parameter(np.array([1.0, 2.0]))
+    x = ag.tensor([3.0, 4.0], requires_grad=True)
+    loss = (x * weight).sum()
+    loss.backward(retain_graph=True)
+    optim.SGD([weight], lr=1.0).step()  # weight's array is frozen: the step rebinds
+    np.testing.assert_array_equal(weight.data, [-2.0, -2.0])
+    x.grad = None
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0])  # d loss / d x = the old weight
