@@ -53,6 +53,8 @@ def read_source(path: Path) -> nbformat.NotebookNode:
         kind = "markdown" if "[markdown]" in marker.group("rest") else "code"
         lines = []
     cells = [cell for cell in cells if cell.source.strip()]
+    for number, cell in enumerate(cells):
+        cell.id = f"cell-{number:02d}"  # stable ids: a rebuild changes only what changed
     return nbformat.v4.new_notebook(
         cells=cells,
         metadata={"kernelspec": KERNELSPEC, "language_info": {"name": "python"}},
