@@ -20,6 +20,9 @@ from . import render
 class Drawing(graphviz.Digraph):
     """A graph drawing: `.source` is DOT text; display it in Jupyter or `viz.save` it."""
 
+    def __repr__(self) -> str:  # stable (no memory address), so stored notebook outputs are too
+        return '<Drawing: display it in Jupyter, or viz.save(drawing, "graph.svg")>'
+
     def pipe(
         self,
         format: str | None = None,  # noqa: A002 - graphviz's argument names
