@@ -16,7 +16,7 @@
 See docs/nn.md for a guide.
 """
 
-from . import data, functional, init, optim, utils
+from . import data, datasets, functional, init, optim, utils
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .layers import MLP, Dropout, Flatten, Identity, Linear, ModuleList, Sequential
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
@@ -49,6 +49,7 @@ __all__ = [
     "Softplus",
     "Tanh",
     "data",
+    "datasets",
     "functional",
     "init",
     "load",
