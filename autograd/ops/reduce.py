@@ -14,7 +14,8 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from ..function import Primitive
-from .shape import broadcast_to
+from .elementwise import Exp, Log
+from .shape import Reshape, broadcast_to
 
 Axis = Any  # None | int | tuple[int, ...]
 
@@ -117,14 +118,15 @@ def min(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
 def logsumexp(x, axis: Axis = None, keepdims: bool = False):
     """log(sum(exp(x))) over axis, stable: m + log(sum(exp(x - m))), m = max(x) held constant."""
     shift = _stable_shift(x, axis)
-    out = ((x - shift).exp().sum(axis=axis, keepdims=True)).log() + shift
-    return out if keepdims else out.reshape(np.sum(shift, axis=axis).shape)
+    total = Sum.apply(Exp.apply(x - shift), axis=axis, keepdims=True)
+    out = Log.apply(total) + shift
+    return out if keepdims else Reshape.apply(out, shape=np.sum(shift, axis=axis).shape)
 
 
 def softmax(x, axis: int = -1):
     """exp(x) / sum(exp(x)) along `axis`, stable (shifted by the max, held constant)."""
-    e = (x - _stable_shift(x, axis)).exp()
-    return e / e.sum(axis=axis, keepdims=True)
+    e = Exp.apply(x - _stable_shift(x, axis))
+    return e / Sum.apply(e, axis=axis, keepdims=True)
 
 
 def log_softmax(x, axis: int = -1):
@@ -134,8 +136,8 @@ def log_softmax(x, axis: int = -1):
 
 def _stable_shift(x, axis: Axis) -> np.ndarray:
     """max(x) along axis as a constant array (0 where the max is not finite)."""
-    m = np.max(x.data, axis=axis, keepdims=True)
-    return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    m = np.max(getattr(x, "data", x), axis=axis, keepdims=True)
+    return np.where(np.isfinite(m), m, 0).astype(m.dtype, copy=False)
 
 
 def _count(shape: tuple, axis: Axis) -> int:
