@@ -157,13 +157,18 @@ def fetch(file: RemoteFile, root: str | os.PathLike | None = None, *, who: str =
     A file found in the folder is checked (sha256, else size) but never replaced: a bad
     one raises DatasetIntegrityError, to be deleted by hand. A download goes to a temporary
     file in the same folder, is checked, then renamed into place, so the folder never
-    holds a partial file. `who` names the calling loader in error messages."""
+    holds a partial or unchecked file. `who` names the calling loader in error messages."""
     folder = data_root(root)
     path = folder / file.name
-    if path.is_file():
-        _verify(path, file, who, source=f"found in {folder}")
-        return path
-    return _download(file, folder, who)
+    if not path.is_file():
+        return _download(file, folder, who)
+    problem = _problem(path, file)
+    if problem:
+        raise DatasetIntegrityError(
+            f"{who}: {path.absolute()} has {problem}: it is damaged or a different version. "
+            f"Delete it and call again to download it from {file.urls[0]}"
+        )
+    return path
 
 
 def _sha256(path: Path) -> str:
@@ -174,25 +179,20 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _verify(path: Path, file: RemoteFile, who: str, source: str) -> None:
-    """Raise DatasetIntegrityError unless `path` has the sha256 (else size) of `file`."""
+def _problem(path: Path, file: RemoteFile) -> str | None:
+    """What is wrong with `path` as a copy of `file` (sha256, else size), or None."""
     if file.sha256 is not None:
         actual = _sha256(path)
-        if actual != file.sha256:
-            raise DatasetIntegrityError(
-                f"{who}: {file.name} ({source}) has sha256 {actual}, expected {file.sha256}. "
-                f"It is damaged or a different version: delete {path} and call again to "
-                f"download it from {file.urls[0]}"
-            )
-    elif file.size is not None and path.stat().st_size != file.size:
-        raise DatasetIntegrityError(
-            f"{who}: {file.name} ({source}) has {path.stat().st_size} bytes, expected "
-            f"{file.size}. Delete {path} and call again to download it from {file.urls[0]}"
-        )
+        return None if actual == file.sha256 else f"sha256 {actual}, expected {file.sha256}"
+    size = path.stat().st_size
+    if file.size is not None and size != file.size:
+        return f"{size} bytes, expected {file.size}"
+    return None
 
 
 def _not_available(file: RemoteFile, folder: Path, who: str, reasons: list[str]):
     urls = "\n".join(f"    {url}" for url in file.urls)
+    folder = folder.absolute()
     return DatasetNotAvailable(
         f"{who}: {file.name} is not in {folder} and could not be downloaded "
         f"({'; '.join(reasons)}).\n"
@@ -203,7 +203,7 @@ def _not_available(file: RemoteFile, folder: Path, who: str, reasons: list[str])
 
 
 def _download(file: RemoteFile, folder: Path, who: str) -> Path:
-    """Download `file` into `folder` (first URL that works), check it, rename into place."""
+    """Download `file` into `folder` (first URL that answers), check it, rename into place."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -216,7 +216,13 @@ def _download(file: RemoteFile, folder: Path, who: str) -> Path:
             reasons.append(f"{url}: {getattr(error, 'reason', error)}")
             continue
         try:
-            _verify(partial, file, who, source=f"downloaded from {url}")
+            problem = _problem(partial, file)
+            if problem:
+                raise DatasetIntegrityError(
+                    f"{who}: the download of {file.name} from {url} has {problem}, so it was "
+                    "not saved. The source may have changed; see docs/datasets.md to "
+                    f"provide the file by hand in {folder.absolute()}"
+                )
             final = folder / file.name
             os.replace(partial, final)
             return final
@@ -278,6 +284,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         raise DatasetIntegrityError(f"read_idx: {path} is not an IDX file (magic {buffer[:4]!r})")
     ndim = buffer[3]
     header = 4 + 4 * ndim
+    if len(buffer) < header:
+        raise DatasetIntegrityError(f"read_idx: {path} is truncated inside its header")
     dims = struct.unpack(f">{ndim}I", buffer[4:header])
     dtype = np.dtype(_IDX_DTYPES[buffer[2]])
     expected = int(np.prod(dims)) * dtype.itemsize
@@ -407,6 +415,8 @@ def _data_elements(
 def _read_matrix(data: bytes, order: str, path: Path) -> tuple[str, np.ndarray]:
     """Decode the sub-elements of a miMATRIX element into (name, array)."""
     parts = list(_data_elements(data, 0, order, path))
+    if len(parts) < 4:  # flags, dimensions, name, real part
+        raise DatasetIntegrityError(f"read_mat: {path} holds an incomplete or empty variable")
     flags = struct.unpack(order + "I", parts[0][1][:4])[0]
     name = parts[2][1].decode("latin-1")
     mx_class = flags & 0xFF
@@ -479,21 +489,20 @@ def load_reynolds(root: str | os.PathLike | None = None) -> tuple[np.ndarray, np
         with np.load(path, allow_pickle=False) as archive:
             names = archive.files
             arrays = {key: archive[key] for key in ("X", "y") if key in names}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+    except (ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile) as error:
         raise DatasetIntegrityError(
             f"{who}: cannot read {path} as a .npz archive: {error}"
         ) from error
     if len(arrays) != 2:
         raise DatasetIntegrityError(f"{who}: {path} should hold arrays X and y, has {names}")
     X, y = arrays["X"], arrays["y"]
-    X, y = X.reshape(len(X), -1), y.reshape(-1)
     unexpected = set(np.unique(y).tolist()) - set(REYNOLDS_VALUES)
-    if X.shape != (2400, 4096) or y.shape != (2400,) or unexpected:
+    if X.shape[:1] != (2400,) or X.size != 2400 * 4096 or y.size != 2400 or unexpected:
         raise DatasetIntegrityError(
             f"{who}: {path} holds X {X.shape} and y {y.shape} (labels outside "
             f"{REYNOLDS_VALUES}: {sorted(unexpected)}); expected X (2400, 4096), y (2400,)"
         )
-    return X.astype(np.float32), y.astype(np.float64)
+    return X.reshape(2400, 4096).astype(np.float32), y.reshape(2400).astype(np.float64)
 
 
 # ----------------------------------------------------------------------------- vortex streets

@@ -108,7 +108,7 @@ def test_fetch_rejects_a_local_file_with_the_wrong_sha256(tmp_path, offline):
     with pytest.raises(DatasetIntegrityError, match="sha256") as error:
         fetch(file, tmp_path, who="load_thing")
     message = str(error.value)
-    assert "load_thing" in message and file.sha256 in message and "delete" in message
+    assert "load_thing" in message and file.sha256 in message and "Delete" in message
     assert (tmp_path / "thing.bin").read_bytes() == b"tampered!!!"  # never replaced silently
     assert offline == []
 
@@ -135,9 +135,22 @@ def test_fetch_downloads_checks_and_writes_once(tmp_path, monkeypatch):
 
 def test_fetch_discards_a_download_with_the_wrong_sha256(tmp_path, monkeypatch):
     serve(monkeypatch, b"what the server sent")
-    with pytest.raises(DatasetIntegrityError, match="downloaded from https://example.invalid"):
+    with pytest.raises(DatasetIntegrityError, match="download of thing.bin from https://example"):
         fetch(remote(b"what we expected"), tmp_path)
     assert list(tmp_path.iterdir()) == []  # atomic: nothing half-written left behind
+
+
+def test_an_interrupted_download_leaves_nothing_behind(tmp_path, monkeypatch):
+    class Dropped(io.BytesIO):
+        def read(self, size=-1):
+            if self.tell():
+                raise ConnectionResetError("connection reset by peer")
+            return super().read(10)
+
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", lambda url, timeout: Dropped(b"x" * 99))
+    with pytest.raises(DatasetNotAvailable, match="connection reset by peer"):
+        fetch(remote(b"x" * 99), tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_fetch_tries_the_next_url(tmp_path, monkeypatch):
@@ -165,6 +178,13 @@ def test_offline_error_names_every_url_and_the_exact_path(tmp_path, offline):
     assert "https://first.invalid/m" in message and "https://second.invalid/m" in message
     assert str(tmp_path.absolute() / "m.bin") in message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_offline_error_shows_an_absolute_folder_for_a_relative_root(tmp_path, monkeypatch, offline):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatasetNotAvailable) as error:
+        fetch(remote(b"x"), "relative/data")
+    assert f"save it as\n    {tmp_path / 'relative' / 'data' / 'thing.bin'}\n" in str(error.value)
 
 
 def test_real_urlopen_fails_fast_and_clearly(tmp_path):
@@ -252,6 +272,9 @@ def test_read_idx_rejects_bad_magic_and_truncation(tmp_path):
     (tmp_path / "bad.idx").write_bytes(b"\x01\x02\x08\x01" + bytes(8))
     with pytest.raises(DatasetIntegrityError, match="not an IDX file"):
         read_idx(tmp_path / "bad.idx")
+    (tmp_path / "cut.idx").write_bytes(b"\x00\x00\x08\x03" + bytes(6))  # 3 dims need 12 bytes
+    with pytest.raises(DatasetIntegrityError, match="truncated inside its header"):
+        read_idx(tmp_path / "cut.idx")
     write_idx(tmp_path / "short.idx", np.zeros((4, 4), np.uint8))
     data = (tmp_path / "short.idx").read_bytes()
     (tmp_path / "short.idx").write_bytes(data[:-3])
@@ -429,11 +452,25 @@ def test_load_reynolds_reads_and_checks_a_planted_file(tmp_path, offline):
         ({"X": np.zeros((10, 4096)), "y": np.full(10, 300)}, r"X \(10, 4096\)"),
         ({"X": np.zeros((2400, 4096)), "y": np.full(2400, 301)}, r"\[301\]"),
         ({"X": np.array([{"a": 1}], dtype=object), "y": np.zeros(1)}, "cannot read"),
+        ({"X": np.zeros((2400, 4096)), "y": np.full((2400, 1), 600)}, None),  # column y: fine
     ],
 )
-def test_load_reynolds_rejects_wrong_contents(tmp_path, offline, arrays, message):
+def test_load_reynolds_checks_contents(tmp_path, offline, arrays, message):
     plant_reynolds(tmp_path, **arrays)
+    if message is None:
+        assert load_reynolds(tmp_path)[1].shape == (2400,)
+        return
     with pytest.raises(DatasetIntegrityError, match=message):
+        load_reynolds(tmp_path)
+
+
+def test_load_reynolds_rejects_a_file_that_is_not_npz(tmp_path, offline):
+    np.save(tmp_path / "plain.npy", np.zeros(3))
+    (tmp_path / "plain.npy").rename(tmp_path / "reynolds_data.npz")
+    with pytest.raises(DatasetIntegrityError, match="cannot read"):
+        load_reynolds(tmp_path)
+    (tmp_path / "reynolds_data.npz").write_bytes(b"garbage")
+    with pytest.raises(DatasetIntegrityError, match="cannot read"):
         load_reynolds(tmp_path)
 
 
