@@ -10,7 +10,8 @@ matplotlib.use("Agg")
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_readme_python_blocks_run(capsys):
+def test_readme_python_blocks_run(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples write files (neuron.svg)
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     assert len(blocks) >= 5
     namespace: dict = {}
@@ -22,3 +23,4 @@ def test_readme_python_blocks_run(capsys):
     out = capsys.readouterr().out
     assert "-0.4781751223381389" in out
     assert "grad_fn=<Sub>" in out
+    assert (tmp_path / "neuron.svg").read_text().lstrip().startswith("<?xml")
