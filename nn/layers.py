@@ -97,7 +97,28 @@ class Dropout(Module):
         return f"p={self.p}"
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children "0", "1", ... used like a list."""
+
+    def append(self, module: Module) -> Any:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        modules = list(self._modules.values())
+        return self._of(modules[index]) if isinstance(index, slice) else modules[index]
+
+    def _of(self, modules: list[Module]) -> Any:
+        raise NotImplementedError
+
+
+class Sequential(_ModuleSequence):
     """Apply modules in order: Sequential(Linear(2, 8), Tanh(), Linear(8, 1)).
 
     Children are named "0", "1", ...; index, slice, iterate and `append` like a list.
@@ -105,58 +126,32 @@ class Sequential(Module):
 
     def __init__(self, *modules: Module):
         super().__init__()
-        for index, module in enumerate(modules):
-            self.add_module(str(index), module)
+        for module in modules:
+            self.append(module)
 
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
             x = module(x)
         return x
 
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self)), module)
-        return self
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, index: int | slice) -> Any:
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*modules[index])
-        return modules[index]
+    def _of(self, modules: list[Module]) -> Sequential:
+        return Sequential(*modules)
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered (a plain list would hide them)."""
 
     def __init__(self, modules: Iterable[Module] = ()):
         super().__init__()
         self.extend(modules)
 
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self)), module)
-        return self
-
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         for module in modules:
             self.append(module)
         return self
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, index: int | slice) -> Any:
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return ModuleList(modules[index])
-        return modules[index]
+    def _of(self, modules: list[Module]) -> ModuleList:
+        return ModuleList(modules)
 
     def __setitem__(self, index: int, module: Module) -> None:
         name = list(self._modules)[index]
