@@ -173,6 +173,8 @@ class MLP(Sequential):
     `activation` / `output_activation`: a name ("relu", "tanh", "sigmoid", "leaky_relu",
     "gelu", "softplus", "identity"), a Module class, or a zero-argument factory.
     Parameter names are Sequential's: "0.weight", "0.bias", "2.weight", ...
+    `dtype`: of every weight and bias (default: autograd's default dtype, float64);
+    pass np.float32 to train in float32 on float32 data.
     """
 
     def __init__(
@@ -182,11 +184,12 @@ class MLP(Sequential):
         out_features: int,
         activation: str | Callable[[], Module] = "relu",
         output_activation: str | Callable[[], Module] | None = None,
+        dtype: Any = None,
     ):
         sizes = [in_features, *hidden_sizes, out_features]
         layers: list[Module] = []
         for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-            layers.append(Linear(fan_in, fan_out))
+            layers.append(Linear(fan_in, fan_out, dtype=dtype))
             if index < len(sizes) - 2:
                 layers.append(_make_activation(activation))
         if output_activation is not None:

@@ -154,3 +154,11 @@ def test_mlp_structure_and_names():
     assert type(nn.MLP(3, [4], 1, activation=nn.GELU)[1]).__name__ == "GELU"
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
         nn.MLP(3, [4], 1, activation="swish")
+
+
+def test_mlp_dtype_reaches_every_parameter_and_the_output():
+    model = nn.MLP(4, [8, 8], 2, dtype=np.float32)
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    out = model(ag.tensor(np.ones((3, 4), np.float32)))
+    assert out.dtype == np.float32
+    assert {p.dtype for p in nn.MLP(4, [8], 2).parameters()} == {np.dtype(np.float64)}
