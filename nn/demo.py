@@ -77,8 +77,10 @@ def training_section(out_dir: str, epochs: int) -> None:
         if hasattr(progress, "set_postfix"):
             progress.set_postfix(loss=f"{loss.item():.3f}")
     accuracy = _accuracy(model, X_test, y_test)
-    print(f"   test accuracy after {epochs} epochs: {accuracy:.1%} "
-          f"({time.perf_counter() - start:.1f} s)")
+    print(
+        f"   test accuracy after {epochs} epochs: {accuracy:.1%} "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
     path = os.path.join(out_dir, "digits_mlp.npz")
     save(model, path)
     reloaded = MLP(64, [128], 10)
