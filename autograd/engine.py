@@ -194,12 +194,13 @@ class _Walk:
             entry[1] = self.plain
 
     def own(self, grad: Tensor) -> Tensor:
-        """`grad` with a buffer no other `.grad` or view shares (plain walks only)."""
+        """`grad` with a buffer no other `.grad` of this walk shares (plain walks only)."""
         array = grad.data
-        if id(array) in self.delivered or array.base is not None or not array.flags.writeable:
-            array = array.copy()
+        owner = array if array.base is None else array.base
+        if id(owner) in self.delivered or not array.flags.writeable:
+            array = owner = array.copy()
             grad = Tensor._make(array, False, None)
-        self.delivered.add(id(array))
+        self.delivered.add(id(owner))
         return grad
 
 

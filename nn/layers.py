@@ -29,7 +29,9 @@ class Linear(Module):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         dtype = dtype or ag.get_default_dtype()
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        # column-major storage: weight.T is then a contiguous (in, out) matrix, so the
+        # forward x @ weight.T and the gradient (x^T g)^T both use BLAS's fastest kernels
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype, order="F"))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         self.reset_parameters()
 

@@ -91,7 +91,8 @@ class Linear(Primitive):
         needs = ctx.needs_input_grad
         flat_g = g.reshape(-1, g.shape[-1])  # batch axes merged: (batch, out)
         grad_x = g @ w if needs[0] else None
-        grad_w = flat_g.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        # dw = (x^T g)^T rather than g^T x: BLAS is faster with the long axis leading
+        grad_w = (x.reshape(-1, x.shape[-1]).T @ flat_g).T if needs[1] else None
         if len(needs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, (flat_g.sum(axis=0) if needs[2] else None)
