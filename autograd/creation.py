@@ -11,11 +11,10 @@ from .tensor import Tensor, as_array, get_default_dtype
 _rng = np.random.default_rng()
 
 
-def manual_seed(seed: int) -> np.random.Generator:
+def manual_seed(seed: int) -> None:
     """Reseed the generator behind every random draw (randn, init, Dropout, shuffling)."""
     global _rng
     _rng = np.random.default_rng(seed)
-    return _rng
 
 
 def default_rng() -> np.random.Generator:
