@@ -2,24 +2,15 @@
 every `test_` function the blocks define (they are the guide's complete examples)."""
 
 import pathlib
-import re
 
 from hypothesis import settings
 
 DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "testing.md"
 
 
-def test_guide_examples_run(capsys):
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
+def test_guide_examples_run(capsys, run_markdown_examples):
+    blocks, namespace = run_markdown_examples(DOC)
     assert len(blocks) >= 8
-    namespace: dict = {}
-    for number, block in enumerate(blocks):
-        try:
-            exec(compile(block, f"docs/testing.md block {number}", "exec"), namespace)
-        except Exception as error:  # name the block that failed
-            raise AssertionError(
-                f"docs/testing.md python block {number} failed:\n{block}"
-            ) from error
     tests = {name: f for name, f in namespace.items() if name.startswith("test_") and callable(f)}
     assert {"test_log_cosh", "test_hinge", "test_smooth_max"} <= set(tests)
     previous = settings.get_current_profile_name()

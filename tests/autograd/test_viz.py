@@ -519,16 +519,13 @@ def test_frames_show_an_intermediate_gradient_growing():
 
 
 @needs_graphviz
-def test_docs_examples_run(tmp_path, monkeypatch, capsys):
+def test_docs_examples_run(tmp_path, monkeypatch, capsys, run_markdown_examples):
     layout_program_or_skip()
     pytest.importorskip("nn", reason="the nn package is not importable")
     doc = Path(__file__).parents[2] / "docs" / "viz.md"
-    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(), flags=re.S)
-    assert len(blocks) == 2
     monkeypatch.chdir(tmp_path)
-    namespace = {}
-    for number, block in enumerate(blocks):
-        exec(compile(block, f"docs/viz.md block {number}", "exec"), namespace)
+    blocks, _ = run_markdown_examples(doc)
+    assert len(blocks) == 2
     assert (tmp_path / "neuron.svg").read_text().lstrip().startswith("<?xml")
     table = capsys.readouterr().out
     assert table.strip() in doc.read_text()  # the table printed in the docs is the real one
