@@ -103,7 +103,7 @@ class _Walk:
     def seed(self, root: Tensor, grad: Tensor) -> None:
         grad = np.array(grad.data) if self.plain else grad  # a copy: never alias the caller's
         if root.grad_fn is not None:
-            self.add(self.pending, root.grad_fn, grad)
+            self.add_to_node(root.grad_fn, grad)
         else:
             self.add_to_leaf(root, grad)
 
@@ -139,7 +139,7 @@ class _Walk:
                 f"{node.name}.backward returned {len(input_grads)} gradients for "
                 f"{len(node.inputs)} inputs; return one per input (None where there is none)."
             )
-        plain, pending = self.plain, self.pending
+        plain = self.plain
         sent = [] if self.tracer is not None else None
         for tensor, needed, input_grad in zip(node.inputs, node.needs_input_grad, input_grads):
             if not needed or input_grad is None:
@@ -156,13 +156,10 @@ class _Walk:
                 function._check_finite(_array(input_grad), node.name, "backward", node.site)
             if sent is not None:
                 sent.append(input_grad)
-            grad_fn = tensor.grad_fn
-            if grad_fn is None:
+            if tensor.grad_fn is None:
                 self.add_to_leaf(tensor, input_grad)
-            elif grad_fn in pending:
-                self.add_into(pending[grad_fn], input_grad)
             else:
-                pending[grad_fn] = [input_grad, False]
+                self.add_to_node(tensor.grad_fn, input_grad)
         if sent is not None:
             self.tracer(
                 node,
@@ -170,10 +167,10 @@ class _Walk:
                 tuple(None if g is None else self.as_tensor(g) for g in sent),
             )
 
-    def add(self, totals: dict, key: Any, grad: Any) -> None:
-        entry = totals.get(key)
+    def add_to_node(self, node: Node, grad: Any) -> None:
+        entry = self.pending.get(node)
         if entry is None:
-            totals[key] = [grad, False]
+            self.pending[node] = [grad, False]
         else:
             self.add_into(entry, grad)
 

@@ -271,10 +271,6 @@ class Primitive(Function):
     plain_backward = True
 
 
-def _data(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
-
-
 def _run_forward(cls: type, ctx: Any, arrays: list, kwargs: dict) -> tuple[Any, np.ndarray]:
     """forward's raw result and that result as an ndarray (numpy returns scalars for 0-d)."""
     try:
