@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -128,18 +129,18 @@ class _Walk:
     def propagate(self, node: Node, grad: Any) -> None:
         """Call the op's backward and send each input its share, reduced to the input's shape."""
         op = node.op
-        if self.plain and not op.plain_backward:  # a user's Function: it gets Tensors
+        plain = self.plain
+        if plain and not op.plain_backward:  # a user's Function: it gets Tensors
             input_grads = op.backward(node, Tensor._make(grad, False, None))
         else:
             input_grads = op.backward(node, grad)
-        if not isinstance(input_grads, tuple):
+        if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         if len(input_grads) != len(node.inputs):
             raise RuntimeError(
                 f"{node.name}.backward returned {len(input_grads)} gradients for "
                 f"{len(node.inputs)} inputs; return one per input (None where there is none)."
             )
-        plain = self.plain
         sent = [] if self.tracer is not None else None
         for tensor, needed, input_grad in zip(node.inputs, node.needs_input_grad, input_grads):
             if not needed or input_grad is None:
@@ -148,10 +149,11 @@ class _Walk:
                 continue
             if not plain or type(input_grad) is not np.ndarray:
                 input_grad = self.as_travelling(input_grad)
-            if input_grad.shape != tensor.shape:
-                input_grad = self.as_travelling(sum_to(input_grad, tensor.shape, node.name))
-            if input_grad.dtype != tensor.dtype:  # a gradient has its tensor's dtype
-                input_grad = input_grad.astype(tensor.dtype)
+            data = tensor.data
+            if input_grad.shape != data.shape:
+                input_grad = self.as_travelling(sum_to(input_grad, data.shape, node.name))
+            if input_grad.dtype != data.dtype:  # a gradient has its tensor's dtype
+                input_grad = input_grad.astype(data.dtype)
             if self.check_finite:
                 function._check_finite(_array(input_grad), node.name, "backward", node.site)
             if sent is not None:
@@ -226,30 +228,31 @@ def _seed_grad(root: Tensor, grad: Any) -> Tensor:
 
 
 def _reverse_topological_order(root_nodes: list[Node]) -> list[Node]:
-    """Nodes reachable from the roots, each after every node that consumes its output."""
-    order: list[Node] = []
-    seen: set[Node] = set()
-    stack: list[tuple[Node, bool]] = [(node, False) for node in root_nodes]
+    """Nodes reachable from the roots, each after every node that consumes its output.
+
+    A node is always created after the nodes of its inputs, so the reachable nodes
+    sorted newest first by their creation number (`node.order`) are in that order.
+    """
+    seen: dict[Node, None] = dict.fromkeys(root_nodes)
+    stack = list(seen)
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
+        node = stack.pop()
         if node.released:
             raise RuntimeError(
                 f"backward through {node.name} a second time: its saved values were freed "
                 "by the first backward(). Pass retain_graph=True to the first backward() to "
                 "backpropagate through the same graph again."
             )
-        seen.add(node)
-        stack.append((node, True))
         for tensor, needed in zip(node.inputs, node.needs_input_grad):
-            if needed and tensor.grad_fn is not None and tensor.grad_fn not in seen:
-                stack.append((tensor.grad_fn, False))
-    order.reverse()
-    return order
+            if needed:
+                parent = tensor.grad_fn
+                if parent is not None and parent not in seen:
+                    seen[parent] = None
+                    stack.append(parent)
+    return sorted(seen, key=_CREATION_ORDER, reverse=True)
+
+
+_CREATION_ORDER = operator.attrgetter("order")
 
 
 def sum_to(grad: Tensor, shape: tuple, op_name: str = "backward") -> Tensor:

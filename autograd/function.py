@@ -29,6 +29,7 @@ returns forward's plain numpy result.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import sys
@@ -88,14 +89,18 @@ class Node:
     """One recorded application of an op: its inputs, what forward saved, its hooks.
 
     `name` is the op's name ("Mul"); `inputs` holds the Tensors (and constants) it
-    was applied to, or None once backward has freed the node.
+    was applied to, or None once backward has freed the node. `order` numbers nodes
+    in creation order: a node is always created after the nodes of its inputs, so
+    sorting by it is a topological order (the engine relies on this).
     """
 
     __slots__ = (
         "op",
         "inputs",
         "needs_input_grad",
+        "order",
         "_saved",
+        "_saved_from",
         "_frozen",
         "scope",
         "released",
@@ -111,7 +116,9 @@ class Node:
         self.op = op
         self.inputs = inputs
         self.needs_input_grad = needs_input_grad
-        self._saved: tuple = ()  # forward's raw arrays, then (input index, array) | output
+        self.order = next(_creation_counter)
+        self._saved: tuple = ()  # the very arrays forward saved (inputs' or the output)
+        self._saved_from: tuple = ()  # for each: the input's index, or None for the output
         self._frozen: list[np.ndarray] | None = None  # arrays this node made read-only
         self.scope: tuple = state.scope  # enclosing graph_scope labels (module calls)
         self.released = False
@@ -141,14 +148,12 @@ class Node:
                 "Pass retain_graph=True to that backward() to use the graph again."
             )
         if not state.grad_enabled and self.op.plain_backward:
-            # a plain backward (no create_graph) of a Primitive: the bare arrays forward saw
-            return tuple(item[1] if type(item) is tuple else item for item in self._saved)
+            return self._saved  # a plain backward (no create_graph) of a Primitive: the arrays
         values = []
-        for item in self._saved:
-            if type(item) is not tuple:  # the output: a stand-in tensor made by this node
-                values.append(Tensor._make(item, True, self))
+        for index, value in zip(self._saved_from, self._saved):
+            if index is None:  # the output: a stand-in tensor made by this node
+                values.append(Tensor._make(value, True, self))
                 continue
-            index, value = item
             tensor = self.inputs[index]
             if isinstance(tensor, Tensor) and tensor.data is not value:
                 raise RuntimeError(
@@ -161,11 +166,11 @@ class Node:
 
     def _resolve_saved(self, arrays: list, raw_output: Any, output: np.ndarray) -> None:
         """Note each saved array's input index (or that it is the output); freeze them."""
-        resolved = []
+        values, sources = [], []
         for array in self._saved:
             for i, candidate in enumerate(arrays):
                 if candidate is array:
-                    resolved.append((i, array))  # the index, and the very array forward saw
+                    sources.append(i)
                     break
             else:
                 if array is not raw_output and array is not output:
@@ -175,13 +180,14 @@ class Node:
                         "Store other values (masks, shapes) as ctx attributes, e.g. "
                         "ctx.mask = x > 0."
                     )
-                resolved.append(output)
+                sources.append(None)
                 array = output
+            values.append(array)
             if type(array) is np.ndarray:
                 if self._frozen is None:
                     self._frozen = []
                 saved.freeze(array, self.op.__name__, self._frozen)
-        self._saved = tuple(resolved)
+        self._saved, self._saved_from = tuple(values), tuple(sources)
 
     # engine API ---------------------------------------------------------------------
     def release(self) -> None:
@@ -189,7 +195,7 @@ class Node:
         if self._frozen:
             saved.thaw(self._frozen)
         self.inputs = None
-        self._saved = ()
+        self._saved = self._saved_from = ()
         self.released = True
         if self.__dict__:
             self.__dict__.clear()
@@ -197,6 +203,9 @@ class Node:
     def __del__(self) -> None:
         if self._frozen:
             saved.thaw(self._frozen)
+
+
+_creation_counter = itertools.count()
 
 
 class Function:
@@ -233,28 +242,31 @@ class Function:
             else:
                 arrays.append(a)
                 needs.append(False)  # a constant: never a gradient
+        record = any_tensor and True in needs and state.grad_enabled
+        ctx = Node(cls, args, tuple(needs)) if record else _ForwardOnlyContext()
+        try:
+            raw = cls.forward(ctx, *arrays, **kwargs)
+        except (ValueError, IndexError) as error:
+            raise _named(error, cls.__name__, arrays) from None
         if not any_tensor:  # plain numbers and arrays in, plain numpy out
-            return _run_forward(cls, _ForwardOnlyContext(), arrays, kwargs)[0]
-        if True not in needs or not state.grad_enabled:
-            output = _run_forward(cls, _ForwardOnlyContext(), arrays, kwargs)[1]
+            return raw
+        output = raw if type(raw) is np.ndarray else np.asarray(raw)  # numpy gives 0-d scalars
+        if not record:
             if state.anomaly_enabled:
                 _check_finite(output, cls.__name__, "forward", _user_site())
             return Tensor._make(output, False, None)
-
-        node = Node(cls, args, tuple(needs))
-        raw, output = _run_forward(cls, node, arrays, kwargs)
         if output.flags.writeable:  # a recorded result is read-only (see saved.py) ...
             for a in arrays:
                 if a is output:
                     break  # ... unless forward handed back an input unchanged
             else:
                 output.flags.writeable = False
-        if node._saved:
-            node._resolve_saved(arrays, raw, output)
+        if ctx._saved:
+            ctx._resolve_saved(arrays, raw, output)
         if state.anomaly_enabled:
-            node.site = _user_site()
-            _check_finite(output, cls.__name__, "forward", node.site)
-        return Tensor._make(output, True, node)
+            ctx.site = _user_site()
+            _check_finite(output, cls.__name__, "forward", ctx.site)
+        return Tensor._make(output, True, ctx)
 
 
 class Primitive(Function):
@@ -271,21 +283,17 @@ class Primitive(Function):
     plain_backward = True
 
 
-def _run_forward(cls: type, ctx: Any, arrays: list, kwargs: dict) -> tuple[Any, np.ndarray]:
-    """forward's raw result and that result as an ndarray (numpy returns scalars for 0-d)."""
-    try:
-        raw = cls.forward(ctx, *arrays, **kwargs)
-    except (ValueError, IndexError) as error:
-        if getattr(error, "_chainrule_named", False):
-            raise
-        shapes = ", ".join(str(np.shape(a)) for a in arrays)
-        message = str(error)
-        if not message.startswith(cls.__name__.lower()):
-            message = f"{cls.__name__.lower()}: inputs of shapes {shapes}: {message}"
-        named = type(error)(message)
-        named._chainrule_named = True
-        raise named from None
-    return raw, raw if type(raw) is np.ndarray else np.asarray(raw)
+def _named(error: Exception, op_name: str, arrays: list) -> Exception:
+    """A ValueError/IndexError from forward, reworded to name the op and input shapes."""
+    if getattr(error, "_chainrule_named", False):
+        return error
+    shapes = ", ".join(str(np.shape(a)) for a in arrays)
+    message = str(error)
+    if not message.startswith(op_name.lower()):
+        message = f"{op_name.lower()}: inputs of shapes {shapes}: {message}"
+    named = type(error)(message)
+    named._chainrule_named = True
+    return named
 
 
 def _check_finite(array: Any, op_name: str, phase: str, site: str | None) -> None:

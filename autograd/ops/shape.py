@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
 
 from ..function import Primitive
 
@@ -157,12 +158,26 @@ def broadcast_to(x, shape: tuple):
 
 def expand_dims(x, axis: int):
     """Insert an axis of length 1 (derived from reshape)."""
-    return Reshape.apply(x, shape=np.expand_dims(x.data, axis).shape)
+    shape = np.shape(x)  # works on Tensors and on the plain arrays of a plain backward
+    out_ndim = len(shape) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
+    axes = normalize_axis_tuple(axis, out_ndim)
+    rest = iter(shape)
+    new_shape = tuple(1 if i in axes else next(rest) for i in range(out_ndim))
+    return Reshape.apply(x, shape=new_shape)
 
 
 def squeeze(x, axis: Any = None):
     """Remove axes of length 1 (derived from reshape)."""
-    return Reshape.apply(x, shape=np.squeeze(x.data, axis).shape)
+    shape = np.shape(x)
+    axes = [i for i, n in enumerate(shape) if n == 1]
+    if axis is not None:
+        axes = normalize_axis_tuple(axis, len(shape))
+        if any(shape[i] != 1 for i in axes):
+            raise ValueError(
+                f"squeeze: axis {axis} of shape {shape} has length other than 1; "
+                "only axes of length 1 can be removed"
+            )
+    return Reshape.apply(x, shape=tuple(n for i, n in enumerate(shape) if i not in axes))
 
 
 def flatten(x, start_dim: int = 0, end_dim: int = -1):

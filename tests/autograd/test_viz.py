@@ -452,7 +452,7 @@ def test_trace_is_a_tracer_for_backward_and_can_leave_grad_alone():
     x, v = double_well()
     steps = viz.BackwardTrace({"x": x})
     v.backward(trace=steps)
-    assert [s.name for s in steps] == ["Sub", "Pow", "Mul", "Pow"]
+    assert [s.name for s in steps] == ["Sub", "Mul", "Pow", "Pow"]  # forward order, reversed
     assert x.grad.item() == pytest.approx(DV0, abs=1e-12)
 
     x, v = double_well()
@@ -482,9 +482,9 @@ def test_backward_frames_step_through_backward():
     for k, frame in enumerate(frames[1:], start=1):
         highlighted = [key for key, (_, rest) in nodes(frame).items() if current in rest]
         assert len(highlighted) == 1 and f"step {k}" in labels(frame)[highlighted[0]]
-    # x receives its contributions at steps 2 and 4
-    assert "grad" not in label_of(frames[1], "x ")
-    assert label_of(frames[2], "x ").endswith(f"grad so far {4 * X0**3:.4g}")
+    # x receives its contributions at steps 3 (from x**2) and 4 (from x**4)
+    assert "grad" not in label_of(frames[2], "x ")
+    assert label_of(frames[3], "x ").endswith(f"grad so far {-4 * X0:.4g}")
     assert label_of(frames[4], "x ").endswith(f"grad {DV0:.4g}")
 
 
