@@ -1,7 +1,8 @@
 """Reverse-mode backward: one loop over the graph in reverse topological order.
 
 1. Collect the nodes reachable from the roots with an explicit stack (no recursion,
-   so a chain of 100,000 ops is fine) and order them so that every node comes after
+   so a chain of 100,000 ops is fine) and sort them newest first by creation number:
+   a node is created after the nodes of its inputs, so every node then comes after
    all the nodes that consume its output.
 2. Walk that order once. Each node gets the sum of the gradients its consumers sent
    it, runs its hooks, calls its op's `backward`, reduces each input's gradient back
