@@ -54,16 +54,21 @@ def backward(
     plain = not create_graph
     walk = _Walk(plain, tracer, state.anomaly_enabled)
     for root, grad in zip(roots, root_grads):
-        walk.seed(root, _seed_grad(root, grad))
-    wanted_leaves = {id(t): i for i, t in enumerate(inputs or ()) if t.grad_fn is None}
-    wanted_nodes = {id(t.grad_fn): i for i, t in enumerate(inputs or ()) if t.grad_fn is not None}
+        walk.seed(root, _seed_grad(root, grad, plain))
+    wanted_leaves: dict[int, int] = {}  # id(leaf) -> position in `inputs`
+    wanted_nodes: dict[int, int] = {}  # id(grad_fn) -> position in `inputs`
+    for i, t in enumerate(inputs or ()):
+        if t.grad_fn is None:
+            wanted_leaves[id(t)] = i
+        else:
+            wanted_nodes[id(t.grad_fn)] = i
     found: list[Tensor | None] = [None] * len(inputs or ())
 
     previous_mode = state.grad_enabled
     state.grad_enabled = create_graph
     state.anomaly_enabled = False  # the ops inside a backward formula are checked as that node's
     try:
-        for node in _reverse_topological_order([r.grad_fn for r in roots if r.grad_fn]):
+        for node in _reverse_topological_order(roots):
             entry = walk.pending.pop(node, None)
             if entry is not None:
                 grad = entry[0]
@@ -86,7 +91,8 @@ def backward(
         return found
     for leaf, (grad, _) in walk.leaf_totals.values():
         if leaf.requires_grad:
-            grad = walk.run_hooks(leaf._hooks, grad)
+            if leaf._hooks:
+                grad = walk.run_hooks(leaf._hooks, grad)
             _accumulate_grad(leaf, walk.as_tensor(grad), create_graph, walk)
     return None
 
@@ -102,8 +108,7 @@ class _Walk:
         self.leaf_totals: dict[int, list] = {}  # id(leaf) -> [leaf, [gradient total, owned]]
         self.delivered: set[int] = set()  # ids of arrays already handed to a .grad
 
-    def seed(self, root: Tensor, grad: Tensor) -> None:
-        grad = np.array(grad.data) if self.plain else grad  # a copy: never alias the caller's
+    def seed(self, root: Tensor, grad: Any) -> None:
         if root.grad_fn is not None:
             self.add_to_node(root.grad_fn, grad)
         else:
@@ -204,7 +209,8 @@ class _Walk:
         return grad
 
 
-def _seed_grad(root: Tensor, grad: Any) -> Tensor:
+def _seed_grad(root: Tensor, grad: Any, plain: bool) -> Any:
+    """d root / d root in the walk's currency: ones by default, else a copy of `grad`."""
     if not root.requires_grad:
         raise RuntimeError(
             f"backward: the tensor of shape {root.shape} does not require grad and has no "
@@ -218,23 +224,28 @@ def _seed_grad(root: Tensor, grad: Any) -> Tensor:
                 f"but this one has shape {root.shape}. Reduce it first (e.g. .sum()) or "
                 "pass grad= of the same shape."
             )
-        return Tensor._make(np.ones_like(root.data), False, None)
-    grad = grad if isinstance(grad, Tensor) else Tensor(np.asarray(grad, dtype=root.dtype))
+        ones = np.ones(root.shape, root.dtype)
+        return ones if plain else Tensor._make(ones, False, None)
+    if not isinstance(grad, Tensor):
+        grad = Tensor(np.asarray(grad, dtype=root.dtype))
     if grad.shape != root.shape:
         raise ValueError(
             f"backward: grad has shape {grad.shape} but the tensor has shape {root.shape}; "
             "they must match."
         )
-    return grad
+    return np.array(grad.data) if plain else grad  # plain: a copy, never alias the caller's
 
 
-def _reverse_topological_order(root_nodes: list[Node]) -> list[Node]:
+def _reverse_topological_order(roots: Sequence[Tensor]) -> list[Node]:
     """Nodes reachable from the roots, each after every node that consumes its output.
 
     A node is always created after the nodes of its inputs, so the reachable nodes
     sorted newest first by their creation number (`node.order`) are in that order.
     """
-    seen: dict[Node, None] = dict.fromkeys(root_nodes)
+    seen: dict[Node, None] = {}
+    for root in roots:
+        if root.grad_fn is not None:
+            seen[root.grad_fn] = None
     stack = list(seen)
     while stack:
         node = stack.pop()

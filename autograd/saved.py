@@ -61,7 +61,10 @@ def thaw(held: list[np.ndarray]) -> None:
         entry[1] -= 1
         if entry[1] == 0:
             del _frozen[id(target)]
-            _make_writeable(target)
+            if target.base is None and not _waiting_views:  # the common case
+                target.flags.writeable = True
+            else:
+                _make_writeable(target)
     held.clear()
 
 
