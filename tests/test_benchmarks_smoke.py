@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import run
+from benchmarks import overhead, run
 from benchmarks.check import GradientMismatch
 from benchmarks.engines import chainrule_engine
 from benchmarks.workloads import DEFINITIONS
@@ -64,3 +64,21 @@ def test_smoke_cli_runs_as_a_script():
     )
     assert done.returncode == 0, done.stderr
     assert "| W4 |" in done.stdout and "chainrule" in done.stdout
+
+
+def test_overhead_table_compares_like_with_like(capsys):
+    rows = overhead.main(["--rounds", "1", "--target", "0.0002"])
+    assert [r.name for r in rows][-1].startswith("W1")
+    for row in rows:
+        assert set(row.us) == {"numpy", "no_grad", "recorded", "+ backward"}
+        assert all(t > 0 for t in row.us.values()), row
+    assert "| linear(a, w, b) |" in capsys.readouterr().out
+
+
+def test_overhead_refuses_a_case_that_computes_something_else():
+    funcs = overhead.cases((2, 3))["a * b"]
+    funcs["recorded"] = funcs["no_grad"].__call__  # still equal: passes
+    overhead.check_same_values("a * b", funcs)
+    funcs["no_grad"] = overhead.cases((2, 3))["a + b"]["no_grad"]
+    with pytest.raises(AssertionError, match="no_grad differs"):
+        overhead.check_same_values("a * b", funcs)

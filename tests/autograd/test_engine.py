@@ -445,3 +445,25 @@ def test_replacing_data_after_forward_keeps_the_graph_values():
     np.testing.assert_allclose(x.grad.data, [1.0, 2.0])
     with pytest.raises(RuntimeError, match=r"Mul: input 0 had its \.data replaced"):
         y.backward(create_graph=True)
+
+
+def test_every_node_runs_after_all_the_nodes_that_consume_its_output():
+    # a diamond plus a long side branch: y feeds a node created early (b) and one created
+    # late (e), so a plain depth-first order and the creation order differ
+    x = ag.tensor(0.7, requires_grad=True)
+    y = ag.sin(x)
+    b = y * 3.0
+    c = ag.exp(b)
+    d = c * c
+    e = y + d
+    steps = []
+    e.backward(retain_graph=True, trace=lambda node, upstream, sent: steps.append(node))
+    position = {node: i for i, node in enumerate(steps)}
+    for node in steps:
+        for tensor in node.inputs:
+            if getattr(tensor, "grad_fn", None) is not None:
+                assert position[tensor.grad_fn] > position[node], (tensor.grad_fn, node)
+    assert len(steps) == 5
+    y0 = np.sin(0.7)
+    expected = np.cos(0.7) * (1 + 2 * np.exp(6 * y0) * 3.0)  # d/dx [y + exp(3y)^2]
+    assert x.grad.item() == pytest.approx(expected, rel=1e-12)
