@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd as ag
@@ -283,3 +284,35 @@ def test_reshape_and_transpose_results_match_numpy():
     np.testing.assert_array_equal(ag.flatten(t, 1).data, x.reshape(2, 12))
     np.testing.assert_array_equal(ag.expand_dims(t, -1).data, x[..., None])
     np.testing.assert_array_equal(ag.squeeze(ag.tensor(x[:, None]), 1).data, x)
+
+
+@given(data=st.data())
+@settings(max_examples=60, deadline=None)
+def test_expand_dims_and_squeeze_agree_with_numpy_on_tensors_and_plain_arrays(data):
+    shape = data.draw(strategies.array_shapes(max_dims=4))
+    x = np.arange(float(np.prod(shape))).reshape(shape)
+    n_new = data.draw(st.integers(1, 2))
+    axes = data.draw(
+        st.lists(
+            st.integers(-len(shape) - n_new, len(shape) + n_new - 1),
+            min_size=n_new,
+            max_size=n_new,
+            unique_by=lambda a: a % (len(shape) + n_new),
+        )
+    )
+    axis = axes[0] if n_new == 1 else tuple(axes)
+    expected = np.expand_dims(x, axis)
+    for value in (ag.tensor(x), x):  # a plain ndarray is what a plain backward passes
+        out = S.expand_dims(value, axis)
+        assert np.shape(out) == expected.shape
+        np.testing.assert_array_equal(getattr(out, "data", out), expected)
+    ones = tuple(i for i, d in enumerate(expected.shape) if d == 1)
+    squeeze_axis = data.draw(st.none() | st.sampled_from(ones)) if ones else None
+    assert np.shape(S.squeeze(expected, squeeze_axis)) == np.squeeze(expected, squeeze_axis).shape
+    view = S.expand_dims(x, 0)
+    assert np.shares_memory(view, x) or x.size == 0  # a view, not a copy
+
+
+def test_squeeze_of_an_axis_that_is_not_one_names_the_axis():
+    with pytest.raises(ValueError, match="squeeze: axis 0 of shape \\(3, 1\\)"):
+        S.squeeze(ag.tensor(np.ones((3, 1))), 0)
