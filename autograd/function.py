@@ -89,7 +89,8 @@ class Node:
     """One recorded application of an op: its inputs, what forward saved, its hooks.
 
     `name` is the op's name ("Mul"); `inputs` holds the Tensors (and constants) it
-    was applied to, or None once backward has freed the node. `order` numbers nodes
+    was applied to, or None once backward has freed the node; `kwargs` the keyword
+    arguments it was applied with (Sum's axis, Reshape's shape). `order` numbers nodes
     in creation order: a node is always created after the nodes of its inputs, so
     sorting by it is a topological order (the engine relies on this).
     """
@@ -98,6 +99,7 @@ class Node:
         "op",
         "inputs",
         "needs_input_grad",
+        "kwargs",
         "order",
         "_saved",
         "_saved_from",
@@ -112,10 +114,13 @@ class Node:
     retained = None  # weakref to a non-leaf output that asked for retain_grad()
     site: str | None = None  # where the user created the node (anomaly mode only)
 
-    def __init__(self, op: type[Function], inputs: tuple, needs_input_grad: tuple) -> None:
+    def __init__(
+        self, op: type[Function], inputs: tuple, needs_input_grad: tuple, kwargs: dict
+    ) -> None:
         self.op = op
         self.inputs = inputs
         self.needs_input_grad = needs_input_grad
+        self.kwargs = kwargs
         self.order = next(_creation_counter)
         self._saved: tuple = ()  # the very arrays forward saved (inputs' or the output)
         self._saved_from: tuple = ()  # for each: the input's index, or None for the output
@@ -243,7 +248,7 @@ class Function:
                 arrays.append(a)
                 needs.append(False)  # a constant: never a gradient
         record = any_tensor and True in needs and state.grad_enabled
-        ctx = Node(cls, args, tuple(needs)) if record else _ForwardOnlyContext()
+        ctx = Node(cls, args, tuple(needs), kwargs) if record else _ForwardOnlyContext()
         try:
             raw = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError) as error:

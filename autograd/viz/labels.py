@@ -6,7 +6,9 @@ Small arrays (at most `SMALL` elements) are written out; larger ones as one line
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -126,3 +128,58 @@ def describe_module(label: Any) -> str:
 def escape(text: str) -> str:
     """Make `text` safe inside a DOT label (backslashes would start escapes)."""
     return text.replace("\\", "\\\\")
+
+
+def arguments(op: type, kwargs: Mapping[str, Any]) -> str:
+    """The keyword arguments an op was applied with, leaving out those at their default:
+    `axis=1, keepdims=True`, `shape=(2, 3)`, `index=[:, 0]` ("" when all are defaults)."""
+    defaults = _forward_defaults(op)
+    shown = [
+        f"{name}={_argument(value)}"
+        for name, value in kwargs.items()
+        if not (name in defaults and _same(defaults[name], value))
+    ]
+    return ", ".join(shown)
+
+
+@cache
+def _forward_defaults(op: type) -> dict[str, Any]:
+    try:
+        parameters = inspect.signature(op.forward).parameters.values()
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
+
+
+def _same(default: Any, value: Any) -> bool:
+    if isinstance(value, np.ndarray) or isinstance(default, np.ndarray):
+        return False
+    try:
+        return bool(default == value) and type(default) is type(value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _argument(value: Any) -> str:
+    """Short text for one argument: numbers, tuples, slices as in numpy's indexing syntax."""
+    if isinstance(value, tuple) and any(
+        isinstance(v, (slice, np.ndarray)) or v is ... for v in value
+    ):
+        return "[" + ", ".join(_index_part(v) for v in value) + "]"
+    if isinstance(value, (slice, np.ndarray)) or value is ...:
+        return "[" + _index_part(value) + "]"
+    text = repr(value) if not isinstance(value, (float, np.floating)) else number(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def _index_part(part: Any) -> str:
+    if part is ...:
+        return "..."
+    if part is None:
+        return "None"
+    if isinstance(part, slice):
+        text = ":".join("" if v is None else str(v) for v in (part.start, part.stop, part.step))
+        return text[:-1] if text.endswith(":") and part.step is None else text
+    if isinstance(part, np.ndarray):
+        return f"array{part.shape}" if part.size > SMALL else array(part)
+    return str(part)

@@ -257,6 +257,9 @@ class _Painter:
             return self._tensor_lines(vertex)
         if vertex.kind == OP:
             lines = [vertex.node.name]
+            arguments = labels.arguments(vertex.node.op, vertex.node.kwargs)
+            if arguments:
+                lines.append(arguments)
             number = self._step_number(vertex)
             if number is not None:
                 lines.append(f"step {number}")

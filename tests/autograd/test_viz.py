@@ -529,3 +529,14 @@ def test_docs_examples_run(tmp_path, monkeypatch, capsys, run_markdown_examples)
     assert (tmp_path / "neuron.svg").read_text().lstrip().startswith("<?xml")
     table = capsys.readouterr().out
     assert table.strip() in doc.read_text()  # the table printed in the docs is the real one
+
+
+@needs_graphviz
+def test_op_labels_show_the_arguments_that_are_not_defaults():
+    x = ag.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = (x[:, 1:].reshape(4, 1).sum(axis=0, keepdims=True) + x.sum()).sum()
+    graph = viz.draw(y)
+    assert label_of(graph, "GetItem") == "GetItem\nindex=[:, 1:]"
+    assert label_of(graph, "Reshape") == "Reshape\nshape=(4, 1)"
+    sums = sorted(lab for lab in labels(graph).values() if lab.startswith("Sum"))
+    assert sums == ["Sum", "Sum", "Sum\naxis=0, keepdims=True"]  # defaults are left out
