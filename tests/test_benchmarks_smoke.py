@@ -82,3 +82,13 @@ def test_overhead_refuses_a_case_that_computes_something_else():
     funcs["no_grad"] = overhead.cases((2, 3))["a + b"]["no_grad"]
     with pytest.raises(AssertionError, match="no_grad differs"):
         overhead.check_same_values("a * b", funcs)
+
+
+def test_line_profile_of_a_step_covers_the_engine_and_the_ops_it_records(capsys):
+    pytest.importorskip("line_profiler", reason="pip install line_profiler (in the test extra)")
+    from benchmarks import profile
+
+    profile.main(["W6", "--lines", "--steps", "2"])
+    out = capsys.readouterr().out
+    for name in ("Function.apply", "_Walk.propagate", "Node.release", "Linear.backward"):
+        assert f"Function: {name} at line" in out, name
