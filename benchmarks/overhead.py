@@ -13,6 +13,10 @@ engine's bookkeeping shows), time four ways of computing the same thing:
 Every row is a median over interleaved repeats of the CPU clock, so the columns of a row
 are comparable with each other; absolute microseconds depend on the machine. This is the
 per-op price that decides the overhead-bound workloads (W1, W4, W6); see PROFILE.md.
+
+A last line times one recorded op with its backward twice: in a warm loop, and right
+after a W2-sized float32 matmul (256x784 @ 784x128) has swept the CPU caches, which is
+how the bookkeeping of a BLAS-bound step runs.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import autograd as ag
+from benchmarks import threads
 
 Thunk = Callable[[], object]
 
@@ -106,6 +111,30 @@ def measure(funcs: dict[str, Thunk], rounds: int, target_s: float) -> dict[str, 
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def cache_cold(shape: tuple[int, int], samples: int = 201) -> tuple[float, float]:
+    """Median microseconds of `tanh(a).backward(ones)` warm, and right after a big matmul."""
+    rng = np.random.default_rng(1)
+    big_x = rng.standard_normal((256, 784)).astype(np.float32)
+    big_w = rng.standard_normal((784, 128)).astype(np.float32)
+    a = ag.Tensor(rng.standard_normal(shape), requires_grad=True)
+    ones = np.ones(shape)
+
+    def op() -> None:
+        ag.tanh(a).backward(ones)
+
+    warm, cold = [], []
+    for _ in range(samples):
+        op()
+        start = time.perf_counter()
+        op()
+        warm.append(time.perf_counter() - start)
+        big_x @ big_w
+        start = time.perf_counter()
+        op()
+        cold.append(time.perf_counter() - start)
+    return statistics.median(warm) * 1e6, statistics.median(cold) * 1e6
+
+
 def table(rows: list[Row]) -> str:
     columns = list(rows[0].us)
     lines = [
@@ -125,6 +154,7 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--target", type=float, default=0.02, help="seconds per sample")
     args = parser.parse_args(argv)
+    threads.limit_loaded(1)  # one BLAS thread, as in benchmarks.run
     rows_cols = tuple(int(n) for n in args.size.lower().split("x"))
     if len(rows_cols) != 2:
         parser.error(f"--size must look like 8x16, got {args.size!r}")
@@ -134,6 +164,11 @@ def main(argv: list[str] | None = None) -> list[Row]:
         rows.append(Row(name, measure(funcs, args.rounds, args.target)))
     print(f"microseconds per call, arrays of shape {rows_cols} (float64), median of {args.rounds}")
     print(table(rows))
+    warm, cold = cache_cold(rows_cols, samples=max(3, 30 * args.rounds))
+    print(
+        f"tanh(a) recorded + backward: {warm:.1f} us in a warm loop, {cold:.1f} us right after "
+        "a 256x784 @ 784x128 float32 matmul (wall clock, median)"
+    )
     return rows
 
 
