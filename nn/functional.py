@@ -320,6 +320,7 @@ def cross_entropy(
     weight: Any = None,
     ignore_index: int = -100,
     reduction: str = "mean",
+    label_smoothing: float = 0.0,
 ) -> Tensor:
     """Cross-entropy of the logits `input` (N, C) or (N, C, d1, ...) against `target`:
 
@@ -328,13 +329,22 @@ def cross_entropy(
     * class probabilities, same shape as input:   l_n = -sum_c w_c p_nc log softmax(x_n)_c;
       "mean" divides by the number of samples.
 
+    `label_smoothing` = e mixes the target with the uniform distribution, as PyTorch does:
+    labels give l_n = (1 - e) (-w[y_n] log p_n[y_n]) + (e / C) (-sum_c w_c log p_nc), with
+    the same "mean" divisor as without smoothing; probabilities become (1 - e) p + e / C.
     Stable for any finite logits (1e4 included); the gradient is softmax minus the target.
     """
     _check_reduction("cross_entropy", reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(
+            f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}"
+        )
     x, squeeze = _batched("cross_entropy", input)
-    weights = _class_weights(x, target, weight, ignore_index, "cross_entropy", squeeze)
+    weights, count = _class_weights(
+        x, target, weight, ignore_index, "cross_entropy", squeeze, label_smoothing
+    )
     if reduction == "mean":  # targets scaled so that their sum is the mean: one node less
-        weights = _scaled_for_mean(weights)
+        weights = _scaled_for_mean(weights, count)
     loss = CrossEntropy.apply(x, weights)
     if squeeze and reduction == "none":
         return loss.reshape(())
@@ -358,9 +368,9 @@ def nll_loss(
         raise TypeError(
             f"nll_loss: target must hold integer class labels, got dtype {labels.dtype}"
         )
-    weights = _class_weights(x, labels, weight, ignore_index, "nll_loss", squeeze)
+    weights, count = _class_weights(x, labels, weight, ignore_index, "nll_loss", squeeze)
     if reduction == "mean":
-        weights = _scaled_for_mean(weights)
+        weights = _scaled_for_mean(weights, count)
     loss = -(x * weights).sum(axis=1)  # picks -w[y_n] x[n, y_n]
     if squeeze and reduction == "none":
         return loss.reshape(())
@@ -421,14 +431,13 @@ def _check_reduction(name: str, reduction: str) -> None:
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _scaled_for_mean(weights: np.ndarray | Tensor) -> np.ndarray | Tensor:
-    """Target weights divided by what "mean" divides by: the total label weight for class
-    labels (an ndarray of w[y] one-hot rows), the number of samples for probabilities (a
-    Tensor). Every label ignored: 0 / 0, so the mean is nan, as in PyTorch."""
+def _scaled_for_mean(weights: np.ndarray | Tensor, count: Any) -> np.ndarray | Tensor:
+    """Target weights divided by what "mean" divides by (`count`, from `_class_weights`).
+    Every label ignored: 0 / 0, so the mean is nan, as in PyTorch."""
     if isinstance(weights, Tensor):
-        return weights / (weights.size // weights.shape[1])
+        return weights / count
     with np.errstate(invalid="ignore", divide="ignore"):
-        return weights / weights.sum()
+        return weights / count
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -487,10 +496,18 @@ def _check_labels(
 
 
 def _class_weights(
-    x: Tensor, target: Any, weight: Any, ignore_index: int, name: str, squeeze: bool
-) -> np.ndarray | Tensor:
-    """The target as per-class weights q, shape of x (class axis 1): w[y] one_hot(y) for
-    labels (zero rows where ignored), w * p for probabilities (a Tensor, may need grad)."""
+    x: Tensor,
+    target: Any,
+    weight: Any,
+    ignore_index: int,
+    name: str,
+    squeeze: bool,
+    label_smoothing: float = 0.0,
+) -> tuple[np.ndarray | Tensor, Any]:
+    """The target as per-class weights q, shape of x (class axis 1), and what "mean" divides
+    by: w[y] one_hot(y) for labels (zero rows where ignored) and the total label weight;
+    w * p for probabilities (a Tensor, may need grad) and the number of samples. With
+    `label_smoothing` e, q mixes in e / C of the uniform target (see `cross_entropy`)."""
     num_classes = x.shape[1]
     class_weight = None if weight is None else _as_array(weight).astype(x.dtype)
     if class_weight is not None and class_weight.shape != (num_classes,):
@@ -498,6 +515,7 @@ def _class_weights(
             f"{name}: weight must have one entry per class, shape ({num_classes},), "
             f"got {class_weight.shape}"
         )
+    per_class = (num_classes,) + (1,) * (x.ndim - 2)  # a (C,) vector along the class axis
     labels = _as_array(target)
     if labels.dtype.kind == "f":  # class probabilities
         probs = target if isinstance(target, Tensor) else Tensor(labels.astype(x.dtype))
@@ -508,9 +526,12 @@ def _class_weights(
                 f"{name}: a float target holds class probabilities and must have the input's "
                 f"shape {x.shape}, got {probs.shape}; class labels must be integers"
             )
+        if label_smoothing:
+            probs = probs * (1 - label_smoothing) + label_smoothing / num_classes
+        count = x.size // num_classes
         if class_weight is None:
-            return probs
-        return probs * class_weight.reshape((num_classes,) + (1,) * (x.ndim - 2))
+            return probs, count
+        return probs * class_weight.reshape(per_class), count
 
     if squeeze:
         labels = labels.reshape(1)
@@ -533,4 +554,10 @@ def _class_weights(
         q[np.arange(len(labels)), labels] = label_weight
     else:
         np.put_along_axis(q, np.expand_dims(labels, 1), np.expand_dims(label_weight, 1), axis=1)
-    return q
+    count = label_weight.sum()
+    if label_smoothing:
+        uniform = np.ones(num_classes, x.dtype) if ones else class_weight
+        uniform = (label_smoothing / num_classes) * uniform.reshape(per_class)
+        kept = np.expand_dims(~ignored, 1)  # ignored samples get no uniform part either
+        q = (1 - label_smoothing) * q + np.where(kept, uniform, 0).astype(x.dtype)
+    return q, count

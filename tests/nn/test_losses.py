@@ -230,3 +230,43 @@ def test_mean_over_only_ignored_labels_is_nan_like_pytorch():
     with np.errstate(all="raise"):  # and no floating-point warning on the way
         out = F.cross_entropy(t(PRED[:2]), np.array([-100, -100]))
     assert np.isnan(out.item())
+
+
+def smoothed_cross_entropy_reference(logits, labels, eps, weight, ignore_index, reduction):
+    """PyTorch's documented label smoothing, written out with numpy loops over samples."""
+    n, c = logits.shape
+    w = np.ones(c) if weight is None else weight
+    logp = log_softmax(logits)
+    losses, divisor = np.zeros(n), 0.0
+    for i, y in enumerate(labels):
+        if y == ignore_index:
+            continue
+        losses[i] = (1 - eps) * -w[y] * logp[i, y] + eps / c * -(w * logp[i]).sum()
+        divisor += w[y]
+    if reduction == "mean":
+        return losses.sum() / divisor
+    return losses.sum() if reduction == "sum" else losses
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("eps", [0.0, 0.1, 1.0])
+def test_label_smoothing_matches_the_documented_formula(reduction, weighted, eps):
+    logits = rng.normal(size=(5, 4))
+    labels = np.array([0, 3, -100, 2, 0])  # one ignored sample
+    weight = np.array([0.0, 0.5, 2.0, 1.5]) if weighted else None  # class 0 weighs nothing
+    loss = nn.CrossEntropyLoss(weight=weight, reduction=reduction, label_smoothing=eps)
+    expected = smoothed_cross_entropy_reference(logits, labels, eps, weight, -100, reduction)
+    np.testing.assert_allclose(loss(t(logits), labels).data, expected, rtol=1e-12)
+    assert gradcheck(lambda x: loss(x, labels), t(logits, True))
+
+
+def test_label_smoothing_of_probabilities_mixes_in_the_uniform_target():
+    target = SOFT / SOFT.sum(axis=1, keepdims=True)
+    smoothed = 0.8 * target + 0.2 / 3
+    out = F.cross_entropy(t(PRED), target, label_smoothing=0.2)
+    np.testing.assert_allclose(out.data, F.cross_entropy(t(PRED), smoothed).data, rtol=1e-13)
+    p = t(target, True)  # the gradient reaches the target through the mixing
+    assert gradcheck(lambda q: F.cross_entropy(t(PRED), q, label_smoothing=0.2), p)
+    with pytest.raises(ValueError, match="label_smoothing must lie in \\[0, 1\\]"):
+        F.cross_entropy(t(PRED), target, label_smoothing=1.5)
