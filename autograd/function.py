@@ -188,6 +188,8 @@ class Node:
                 sources.append(None)
                 array = output
             values.append(array)
+            if array is output and output.base is None:
+                continue  # a fresh result: read-only from birth and owns its memory
             if type(array) is np.ndarray:
                 if self._frozen is None:
                     self._frozen = []
