@@ -11,6 +11,7 @@ in one environment.
 """
 
 from . import ops
+from .capture import CaptureError, capture_backward
 from .creation import (
     arange,
     default_rng,

@@ -93,7 +93,7 @@ def backward(
         if leaf.requires_grad:
             if leaf._hooks:
                 grad = walk.run_hooks(leaf._hooks, grad)
-            _accumulate_grad(leaf, walk.as_tensor(grad), create_graph, walk)
+            accumulate_grad(leaf, walk.as_tensor(grad), create_graph, walk)
     return None
 
 
@@ -289,10 +289,15 @@ def sum_to(grad: Tensor, shape: tuple, op_name: str = "backward") -> Tensor:
 def _retain(node: Node, grad: Tensor, create_graph: bool, walk: _Walk) -> None:
     tensor = node.retained()
     if tensor is not None:
-        _accumulate_grad(tensor, grad, create_graph, walk)
+        accumulate_grad(tensor, grad, create_graph, walk)
 
 
-def _accumulate_grad(tensor: Tensor, grad: Tensor, create_graph: bool, walk: _Walk) -> None:
+def plain_walk() -> _Walk:
+    """The state of a walk without create_graph, for writing `.grad` as backward does."""
+    return _Walk(True, None, False)
+
+
+def accumulate_grad(tensor: Tensor, grad: Tensor, create_graph: bool, walk: _Walk) -> None:
     """`.grad += grad`, never writing into a buffer someone else may hold."""
     if create_graph:
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad

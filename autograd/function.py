@@ -261,7 +261,10 @@ class Function:
         if not record:
             if state.anomaly_enabled:
                 _check_finite(output, cls.__name__, "forward", _user_site())
-            return Tensor._make(output, False, None)
+            result = Tensor._make(output, False, None)
+            if state.recorder is not None:  # capture_backward is watching (capture.py)
+                state.recorder.add(cls, args, kwargs, result)
+            return result
         if output.flags.writeable:  # a recorded result is read-only (see saved.py) ...
             for a in arrays:
                 if a is output:
@@ -273,7 +276,10 @@ class Function:
         if state.anomaly_enabled:
             ctx.site = _user_site()
             _check_finite(output, cls.__name__, "forward", ctx.site)
-        return Tensor._make(output, True, ctx)
+        result = Tensor._make(output, True, ctx)
+        if state.recorder is not None:  # capture_backward is watching (capture.py)
+            state.recorder.add(cls, args, kwargs, result)
+        return result
 
 
 class Primitive(Function):

@@ -19,6 +19,21 @@ class _ModeState(threading.local):
     grad_enabled: bool = True
     anomaly_enabled: bool = False
     scope: tuple = ()  # the labels of the enclosing graph_scope blocks, outermost first
+    recorder: Any = None  # capture_backward's recorder while it captures (see capture.py)
+
+
+class CaptureError(RuntimeError):
+    """Something a captured tape could replay wrongly (see `autograd.capture_backward`)."""
+
+
+def refuse_under_capture(what: str) -> None:
+    """Raise if a capture is running: `what` would not be replayed from the tape."""
+    if state.recorder is not None:
+        raise CaptureError(
+            f"capture_backward: {what} inside a captured function would not be replayed "
+            "(a replay runs only the ops). Compute it outside the function, or pass the "
+            "value in as an argument."
+        )
 
 
 state = _ModeState()

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import saved
-from .mode import state
+from .mode import refuse_under_capture, state
 
 _default_dtype = np.dtype(np.float64)
 
@@ -115,6 +115,7 @@ class Tensor:
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
+        refuse_under_capture("item() (a tensor's value as a Python number)")
         if self.data.size != 1:
             raise ValueError(
                 f"item(): only a one-element tensor can be converted to a Python number, "
@@ -124,9 +125,11 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The underlying numpy array (shared, not copied)."""
+        refuse_under_capture("numpy()")
         return self.data
 
     def tolist(self) -> Any:
+        refuse_under_capture("tolist()")
         return self.data.tolist()
 
     def __float__(self) -> float:
@@ -136,6 +139,7 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        refuse_under_capture("bool(tensor) (e.g. an `if` on a tensor)")
         if self.data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; "
@@ -144,6 +148,7 @@ class Tensor:
         return bool(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        refuse_under_capture("np.asarray(tensor)")
         return self.data if dtype is None else self.data.astype(dtype)
 
     def __repr__(self) -> str:
@@ -334,6 +339,7 @@ class Tensor:
         return self
 
     def _check_writable(self, symbol: str, other: Any) -> None:
+        refuse_under_capture(f"the in-place {symbol}")
         other_needs_grad = isinstance(other, Tensor) and other.requires_grad
         if state.grad_enabled and (self.requires_grad or other_needs_grad):
             raise RuntimeError(

@@ -1,0 +1,263 @@
+"""Captured backward: record a loss function once, then replay its formulas as plain numpy.
+
+    step = ag.capture_backward(loss_fn)
+    loss = step(x, y)        # same as: loss = loss_fn(x, y); loss.backward(); loss.detach()
+
+The first call with a given signature (the arguments' shapes, dtypes and requires_grad)
+runs `loss_fn` eagerly, with backward, and keeps the sequence of ops it applied: a tape.
+Later calls with that signature skip the per-op bookkeeping of an eager graph (Tensors,
+nodes, freezing, ordering): they run each op's `forward` and then its `backward` formula
+on bare arrays, straight down the tape, and write `.grad` as `backward()` does. The
+results are the eager results, to the last bit: the same formulas in the same order.
+
+A replay sees only what the tape recorded, so capture refuses what a replay could get
+silently wrong, with an error naming the op and what to do:
+
+* tensors must reach the ops as arguments of the function, as results of earlier ops,
+  or as parameters (leaves that require grad, whose current values every replay reads);
+  a tensor the function makes from data (`ag.tensor(...)`, a comparison mask) is refused;
+* numpy arrays given to an op as constants are refused (pass them as arguments);
+* a tensor's value leaving for Python (`item()`, `float()`, `bool()`, `tolist()`,
+  `numpy()`, `np.asarray`) and in-place changes are refused: a branch or a number
+  computed from a value, or a write, would not be replayed;
+* only built-in ops (Primitives) are replayed; a parameter with hooks, anomaly mode and
+  no_grad make the function run eagerly instead.
+
+Not caught: a Python number computed from a tensor's `.data` inside the function is kept
+as a constant. Keep the function a function of its arguments and parameters.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import engine
+from .function import Function, Primitive
+from .mode import CaptureError, state
+from .tensor import Tensor
+
+__all__ = ["CaptureError", "capture_backward"]
+
+
+class _Entry:
+    """One op on the tape: the slots of its inputs, its keyword arguments, its output slot."""
+
+    __slots__ = ("op", "inputs", "kwargs", "needs", "output", "recorded")
+
+    def __init__(self, op, inputs, kwargs, needs, output, recorded) -> None:
+        self.op = op  # the Primitive class
+        self.inputs = inputs  # slot of each input
+        self.kwargs = kwargs
+        self.needs = needs  # needs_input_grad, as eager computed it
+        self.output = output  # slot of the result
+        self.recorded = recorded  # eager recorded a node (some input needed a gradient)
+
+
+class _ReplayContext:
+    """The ctx a replayed forward and its backward share: saved arrays and attributes."""
+
+    saved_tensors: tuple = ()
+    needs_input_grad: tuple = ()
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved_tensors = arrays
+
+
+class _Recorder:
+    """Builds the tape from the applies of one eager run (installed in the mode state).
+
+    Every value gets a slot: first the arguments, then parameters, constants and op
+    results in the order the ops meet them.
+    """
+
+    def __init__(self, arguments: list[Tensor]) -> None:
+        self.slot_of: dict[int, int] = {id(t): i for i, t in enumerate(arguments)}
+        self.held: list[Any] = list(arguments)  # keeps every id in slot_of valid
+        self.leaves: dict[int, Tensor] = {}  # slot -> parameter
+        self.constants: dict[int, Any] = {}  # slot -> Python number or other constant
+        self.entries: list[_Entry] = []
+
+    def _new_slot(self, value: Any) -> int:
+        self.held.append(value)
+        return len(self.held) - 1
+
+    def _slot_of_input(self, op_name: str, a: Any) -> int:
+        if isinstance(a, Tensor):
+            slot = self.slot_of.get(id(a))
+            if slot is not None:
+                return slot
+            if a.grad_fn is None and a.requires_grad:  # a parameter
+                slot = self.slot_of[id(a)] = self._new_slot(a)
+                self.leaves[slot] = a
+                return slot
+            raise CaptureError(
+                f"capture_backward: {op_name} got a tensor of shape {a.shape} that is neither "
+                "an argument, nor the result of an earlier op, nor a parameter (a leaf that "
+                "requires grad); a replay would reuse its old values. Pass it to the "
+                "function as an argument."
+            )
+        if isinstance(a, np.ndarray):
+            raise CaptureError(
+                f"capture_backward: {op_name} got a numpy array of shape {a.shape} as a "
+                "constant; a replay would reuse its old values. Pass it to the function as "
+                "an argument (a Tensor)."
+            )
+        slot = self._new_slot(a)
+        self.constants[slot] = a
+        return slot
+
+    def add(self, op: type[Function], args: tuple, kwargs: dict, output: Tensor) -> None:
+        """Called by `Function.apply` for every op on tensors while capturing."""
+        if not issubclass(op, Primitive):
+            raise CaptureError(
+                f"capture_backward: {op.__name__} is a custom Function; only built-in ops "
+                "are replayed. Call the function without capture_backward."
+            )
+        for name, value in kwargs.items():
+            parts = value if isinstance(value, tuple) else (value,)
+            if any(isinstance(part, (np.ndarray, Tensor)) for part in parts):
+                raise CaptureError(
+                    f"capture_backward: {op.__name__} got an array as its {name!r} argument "
+                    "(e.g. an index computed from data); a replay would reuse it. Compute "
+                    "it outside the function and pass it in, or call the function eagerly."
+                )
+        inputs = tuple(self._slot_of_input(op.__name__, a) for a in args)
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        slot = self.slot_of[id(output)] = self._new_slot(output)
+        self.entries.append(_Entry(op, inputs, kwargs, needs, slot, output.grad_fn is not None))
+
+
+class _Tape:
+    """A captured loss function for one signature."""
+
+    def __init__(self, recorder: _Recorder, loss: Tensor, n_args: int) -> None:
+        loss_slot = recorder.slot_of.get(id(loss))
+        if loss_slot is None or loss_slot < n_args or loss_slot in recorder.leaves:
+            raise CaptureError(
+                "capture_backward: the function must return the result of an op on its "
+                "arguments or parameters (a loss computed inside the function)"
+            )
+        self.entries = recorder.entries
+        self.loss_slot = loss_slot
+        self.n_args = n_args
+        self.leaves = recorder.leaves
+        self.template: list[Any] = [None] * len(recorder.held)
+        for slot, value in recorder.constants.items():
+            self.template[slot] = value
+        self.leaf_layout = {slot: (t.data.shape, t.data.dtype) for slot, t in self.leaves.items()}
+
+    def valid(self) -> bool:
+        """The parameters still have their shapes, dtypes and requires_grad, and no hooks."""
+        for slot, leaf in self.leaves.items():
+            data = leaf.data
+            if (data.shape, data.dtype) != self.leaf_layout[slot]:
+                return False
+            if not leaf.requires_grad or leaf._hooks:
+                return False
+        return True
+
+    def replay(self, arguments: list[Tensor]) -> np.ndarray:
+        """Forward then backward down the tape; gradients land in `.grad` as with backward()."""
+        values = self.template.copy()
+        for i, argument in enumerate(arguments):
+            values[i] = argument.data
+        for slot, leaf in self.leaves.items():
+            values[slot] = leaf.data
+        contexts = []
+        for entry in self.entries:
+            ctx = _ReplayContext()
+            ctx.needs_input_grad = entry.needs
+            raw = entry.op.forward(ctx, *[values[i] for i in entry.inputs], **entry.kwargs)
+            values[entry.output] = raw if type(raw) is np.ndarray else np.asarray(raw)
+            contexts.append(ctx)
+
+        grads: list[Any] = [None] * len(values)
+        loss = values[self.loss_slot]
+        grads[self.loss_slot] = np.ones(loss.shape, loss.dtype)
+        for entry, ctx in zip(reversed(self.entries), reversed(contexts)):
+            grad = grads[entry.output]
+            if grad is None or not entry.recorded:
+                continue
+            grads[entry.output] = None  # this op is done: free its gradient, as eager does
+            input_grads = entry.op.backward(ctx, grad)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            for slot, needed, input_grad in zip(entry.inputs, entry.needs, input_grads):
+                if not needed or input_grad is None:
+                    continue
+                if type(input_grad) is not np.ndarray:  # numpy gives scalars for 0-d results
+                    input_grad = np.asarray(input_grad)
+                target = values[slot]  # reduce and cast exactly as the eager engine does
+                if input_grad.shape != target.shape:
+                    input_grad = engine.sum_to(input_grad, target.shape, entry.op.__name__)
+                if input_grad.dtype != target.dtype:
+                    input_grad = input_grad.astype(target.dtype)
+                total = grads[slot]
+                grads[slot] = input_grad if total is None else total + input_grad
+
+        walk = engine.plain_walk()  # .grad is written exactly as eager backward writes it
+        receivers = [(i, t) for i, t in enumerate(arguments) if t.requires_grad]
+        for slot, leaf in [*receivers, *self.leaves.items()]:
+            if grads[slot] is not None:
+                grad = Tensor._make(grads[slot], False, None)
+                engine.accumulate_grad(leaf, grad, False, walk)
+        return loss
+
+
+def capture_backward(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """`fn(*args).backward()` returning the loss (detached), replayed after the first call.
+
+    `fn` takes Tensors or arrays (a step's data, e.g. a batch) and returns a one-element
+    loss Tensor; the parameters it uses (leaves that require grad), and arguments that
+    require grad, receive `.grad` as with `backward()`. Each new signature (argument
+    shapes, dtypes, requires_grad) is captured once by an eager run. See the module
+    docstring for what capture refuses.
+    """
+    tapes: dict[tuple, _Tape] = {}
+
+    @functools.wraps(fn)
+    def step(*args: Any) -> Tensor:
+        arguments = []
+        signature = []
+        for a in args:
+            tensor = a if isinstance(a, Tensor) else Tensor(a)
+            arguments.append(tensor)
+            signature.append((tensor.data.shape, tensor.data.dtype, tensor.requires_grad))
+        if not state.grad_enabled or state.anomaly_enabled:
+            return _eager(fn, arguments)
+        tape = tapes.get(key := tuple(signature))
+        if tape is not None and tape.valid():
+            return Tensor._make(tape.replay(arguments), False, None)
+        loss, tape = _capture(fn, arguments)
+        if tape is not None:
+            tapes[key] = tape
+        return loss
+
+    return step
+
+
+def _eager(fn: Callable[..., Tensor], arguments: list[Tensor]) -> Tensor:
+    loss = fn(*arguments)
+    loss.backward()
+    return loss.detach()
+
+
+def _capture(fn: Callable[..., Tensor], arguments: list[Tensor]) -> tuple[Tensor, _Tape | None]:
+    """Run fn eagerly, with backward, while recording its ops; its tape if replayable."""
+    recorder = _Recorder(arguments)
+    previous, state.recorder = state.recorder, recorder
+    try:
+        loss = fn(*arguments)
+    finally:
+        state.recorder = previous
+    if not isinstance(loss, Tensor):
+        raise CaptureError(
+            f"capture_backward: the function returned {type(loss).__name__}, not a loss Tensor"
+        )
+    tape = _Tape(recorder, loss, len(arguments))
+    loss.backward()
+    return loss.detach(), (tape if tape.valid() else None)  # hooks: eager every time

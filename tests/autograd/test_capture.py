@@ -1,0 +1,207 @@
+"""capture_backward: replays equal eager backward bit for bit, and capture refuses what a
+replay could get wrong."""
+
+import copy
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd as ag
+import nn
+from autograd import CaptureError, capture_backward
+
+rng = np.random.default_rng(0)
+
+
+def mlp(activation=nn.Tanh, dtype=np.float64):
+    return nn.Sequential(
+        nn.Linear(4, 16, dtype=dtype),
+        activation(),
+        nn.Linear(16, 8, dtype=dtype),
+        nn.ReLU(),
+        nn.Linear(8, 1, dtype=dtype),
+    )
+
+
+def grads(model):
+    return [p.grad.data.copy() for p in model.parameters()]
+
+
+def test_training_with_replays_equals_eager_training_bit_for_bit():
+    eager_model = mlp()
+    captured_model = copy.deepcopy(eager_model)
+    loss_fn = nn.MSELoss()
+    eager_opt = nn.optim.SGD(eager_model.parameters(), lr=0.1, momentum=0.9)
+    captured_opt = nn.optim.SGD(captured_model.parameters(), lr=0.1, momentum=0.9)
+    step = capture_backward(lambda x, y: loss_fn(captured_model(x), y))
+    for _ in range(5):  # the first call captures, the others replay
+        x, y = rng.normal(size=(8, 4)), rng.normal(size=(8, 1))
+        eager_opt.zero_grad()
+        eager_loss = loss_fn(eager_model(ag.Tensor(x)), ag.Tensor(y))
+        eager_loss.backward()
+        captured_opt.zero_grad()
+        captured_loss = step(x, y)
+        assert captured_loss.requires_grad is False and captured_loss.grad_fn is None
+        assert captured_loss.item() == eager_loss.item()
+        for a, b in zip(grads(eager_model), grads(captured_model)):
+            np.testing.assert_array_equal(a, b)
+        eager_opt.step()
+        captured_opt.step()
+    for a, b in zip(eager_model.parameters(), captured_model.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    batch=st.integers(1, 5),
+    width=st.integers(1, 6),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**16),
+)
+def test_replayed_gradients_equal_eager_ones_for_broadcasting_elementwise_graphs(
+    batch, width, dtype, seed
+):
+    gen = np.random.default_rng(seed)
+    w = ag.Tensor(gen.uniform(0.5, 1.5, size=(width,)).astype(dtype), requires_grad=True)
+    b = ag.Tensor(gen.normal(size=(1, width)).astype(dtype), requires_grad=True)
+
+    def loss(x, y):  # broadcasting against both parameters, several reductions, w used twice
+        h = ag.tanh(x * w + b) ** 2 - ag.log(w) * y
+        return h.mean(axis=0).sum() + (ag.exp(-w) * 0.5).max() + ag.sigmoid(b).var()
+
+    step = capture_backward(loss)
+    for _ in range(3):
+        x = gen.normal(size=(batch, width)).astype(dtype)
+        y = gen.normal(size=(batch, 1)).astype(dtype)
+        w.grad = b.grad = None
+        expected = loss(ag.Tensor(x), ag.Tensor(y))
+        expected.backward()
+        expected_grads = [w.grad.data, b.grad.data]
+        w.grad = b.grad = None
+        got = step(x, y)
+        assert got.item() == expected.item()
+        for g, e in zip([w.grad.data, b.grad.data], expected_grads):
+            assert g.dtype == dtype
+            np.testing.assert_array_equal(g, e)
+
+
+def test_arguments_that_require_grad_receive_gradients():
+    step = capture_backward(lambda x: x**4 - 2 * x**2)
+    for value in (0.3, 1.5, -2.0, 0.3):
+        x = ag.tensor(value, requires_grad=True)
+        loss = step(x)
+        assert loss.item() == pytest.approx(value**4 - 2 * value**2, rel=1e-15)
+        assert x.grad.item() == pytest.approx(4 * value**3 - 4 * value, rel=1e-15)
+
+
+def test_gradients_accumulate_into_existing_grad_as_backward_does():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    step = capture_backward(lambda x: (w * x).sum())
+    step(np.array([1.0, 1.0]))  # capture
+    step(np.array([3.0, 4.0]))  # replay, added to the first
+    np.testing.assert_array_equal(w.grad.data, [4.0, 5.0])
+
+
+def test_a_new_signature_is_captured_again_and_parameters_are_read_fresh():
+    model = mlp()
+    step = capture_backward(lambda x: model(x).sum())
+    for batch in (3, 5, 3):
+        x = rng.normal(size=(batch, 4))
+        model.zero_grad()
+        step(x)
+        got = grads(model)
+        model.zero_grad()
+        model(ag.Tensor(x)).sum().backward()
+        for a, b in zip(got, grads(model)):
+            np.testing.assert_array_equal(a, b)
+    weight = model[0].weight
+    weight.data = weight.data * 2  # a new array: replays read the current one
+    x = rng.normal(size=(3, 4))
+    model.zero_grad()
+    step(x)
+    got = grads(model)
+    model.zero_grad()
+    model(ag.Tensor(x)).sum().backward()
+    for a, b in zip(got, grads(model)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_parameter_with_a_hook_runs_eagerly_every_time():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    w.register_hook(lambda g: seen.append(g.data.copy()))
+    step = capture_backward(lambda x: (w * x).sum())
+    step(np.array([1.0, 1.0]))
+    step(np.array([2.0, 3.0]))
+    assert len(seen) == 2 and seen[1].tolist() == [2.0, 3.0]
+
+
+W = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+
+class Twice(ag.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, g):
+        return 2 * g
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (lambda x: (W * np.ones(3)).sum(), "Mul got a numpy array of shape \\(3,\\)"),
+        (lambda x: (W * ag.tensor([1.0, 1.0, 1.0])).sum(), "Mul got a tensor of shape \\(3,\\)"),
+        (lambda x: W.sum() * (W.sum().item() > 0), "item\\(\\)"),
+        (lambda x: W.sum() if W.sum() > 0 else -W.sum(), "bool\\(tensor\\)"),
+        (lambda x: (W * np.asarray(x)).sum(), "np.asarray"),
+        (lambda x: Twice.apply(W).sum(), "Twice is a custom Function"),
+        (lambda x: W[np.array([0, 2])].sum(), "GetItem got an array as its 'index'"),
+        (lambda x: 3.0, "returned float"),
+    ],
+)
+def test_capture_refuses_what_a_replay_could_get_wrong(body, message):
+    step = capture_backward(body)
+    with pytest.raises(CaptureError, match=message):
+        step(np.ones(3))
+
+
+def test_in_place_changes_inside_a_captured_function_are_refused():
+    def body(x):
+        h = x * 2
+        h += 1  # not an op: a replay would skip it
+        return (W * h).sum()
+
+    with pytest.raises(CaptureError, match="in-place \\+="):
+        capture_backward(body)(np.ones(3))
+
+
+def test_integer_labels_in_cross_entropy_are_refused_and_eager_still_works():
+    model = nn.Linear(4, 3)
+    step = capture_backward(lambda x, y: nn.functional.cross_entropy(model(x), y))
+    labels = np.array([0, 2, 1])
+    with pytest.raises(CaptureError, match="CrossEntropy got a numpy array"):
+        step(rng.normal(size=(3, 4)), labels)
+    assert ag.is_grad_enabled() and ag.mode.state.recorder is None  # nothing left switched on
+
+
+def test_nothing_is_recorded_outside_a_capture_and_the_eager_path_is_unchanged():
+    x = ag.tensor(2.0, requires_grad=True)
+    assert ag.mode.state.recorder is None
+    (x * x).backward()
+    assert x.grad.item() == 4.0
+    assert bool(ag.tensor(1.0)) and ag.tensor(3.0).item() == 3.0  # no capture: allowed
+
+
+def test_gradients_keep_each_parameter_dtype_when_dtypes_mix():
+    w = ag.tensor(np.array([0.5, 1.5], dtype=np.float32), requires_grad=True)
+    step = capture_backward(lambda x: (w * x).sum())  # float32 * float64 -> float64
+    x = np.array([1 / 3, 2 / 3])
+    step(x)
+    step(x)  # the replay adds the same again
+    assert w.grad.dtype == np.float32
+    np.testing.assert_array_equal(w.grad.data, (2 * x).astype(np.float32))
