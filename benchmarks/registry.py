@@ -19,6 +19,7 @@ IN_PROCESS: dict[str, Engine] = {
     for e in (
         numpy_ref.ENGINE,
         chainrule_engine.ENGINE,
+        chainrule_engine.CAPTURED,
         torch_engine.ENGINE,
         mygrad_engine.ENGINE,
         jax_engine.JIT,

@@ -10,6 +10,7 @@ from benchmarks.workloads import MEMORY_SOURCE
 DISPLAY_ORDER = (
     "numpy-ref",
     "chainrule",
+    "chainrule-captured",
     "chainrule-raw",
     "torch",
     "mygrad",

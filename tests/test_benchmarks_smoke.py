@@ -14,7 +14,7 @@ from benchmarks.workloads import DEFINITIONS
 
 REPO = Path(__file__).resolve().parents[1]
 # numpy-based engines start in milliseconds; peers that are not installed are skipped
-FAST_ENGINES = "numpy-ref,chainrule,chainrule-raw,mygrad,micrograd"
+FAST_ENGINES = "numpy-ref,chainrule,chainrule-captured,chainrule-raw,mygrad,micrograd"
 
 
 def smoke(*extra: str) -> dict:
@@ -28,6 +28,9 @@ def test_smoke_checks_and_times_chainrule_on_every_workload():
         assert workload["errors"] == {}, key
         for engine in ("numpy-ref", "chainrule", "chainrule-raw"):
             assert workload["cells"][engine]["median_s"] > 0, (key, engine)
+        # the captured step: gradient-checked and timed on the MSE workloads and W1 only
+        captured = workload["cells"].get("chainrule-captured")
+        assert (captured is not None) == (key in {"W1", "W4", "W5", "W6"}), key
     memory = results["memory"]
     assert memory["chainrule"]["peak_bytes"] > 0
     assert len(memory["chainrule"]["step_peaks"]) == results["memory_steps"]

@@ -1,11 +1,15 @@
 """chainrule (this project), used as a user would use it.
 
-Two adapters:
+Three adapters:
 - ``chainrule``: the MLP workloads through ``nn`` (layers, loss module, ``nn.optim.SGD``)
   when ``nn`` provides them, else the raw-tensor version below;
 - ``chainrule-raw``: parameters as plain ``autograd`` Tensors, ``@``, ``relu``/``tanh``,
   ``log_softmax`` + indexing or a squared mean, and an SGD update under ``no_grad``.
-W1 is the same in both: a fresh leaf, ``x**4 - 2*x**2``, ``backward()``, read ``x.grad``.
+- ``chainrule-captured``: the nn step with forward and backward under
+  ``autograd.capture_backward`` (captured on the first step, replayed after), then
+  ``nn.optim.SGD``; the MSE workloads and W1 only: cross-entropy with integer labels
+  builds its one-hot targets in Python, which capture refuses.
+W1 is the same in all: a fresh leaf, ``x**4 - 2*x**2``, ``backward()``, read ``x.grad``.
 """
 
 from __future__ import annotations
@@ -119,6 +123,45 @@ class ChainruleScalar(EagerPrepared):
         self._grad()
 
 
+class ChainruleCapturedMLP(ChainruleNNMLP):
+    """The nn adapter's step, with the loss and its backward replayed from a tape."""
+
+    def __init__(self, workload: Workload):
+        import autograd as ag
+
+        super().__init__(workload)
+        self.loss_and_backward = ag.capture_backward(lambda x, y: self.loss_fn(self.model(x), y))
+
+    def _backward(self) -> None:
+        self.optimizer.zero_grad()
+        self.loss_and_backward(self.x, self.y)
+
+    def gradients(self) -> list[np.ndarray]:
+        self._backward()  # the first call captures (an eager run): check a replay
+        return super().gradients()
+
+
+class ChainruleCapturedScalar(ChainruleScalar):
+    def __init__(self, workload: Workload):
+        super().__init__(workload)
+        self.loss_and_backward = self.ag.capture_backward(lambda x: x**4 - 2 * x**2)
+
+    def _grad(self):
+        x = self.ag.tensor(self.x0, requires_grad=True)
+        self.loss_and_backward(x)
+        return x.grad
+
+    def gradients(self) -> list[np.ndarray]:
+        self._grad()  # the first call captures (an eager run): check a replay
+        return super().gradients()
+
+
+def prepare_captured(workload: Workload):
+    if workload.is_scalar:
+        return ChainruleCapturedScalar(workload)
+    return ChainruleCapturedMLP(workload)
+
+
 def nn_available() -> bool:
     """True once ``nn`` has the pieces the nn adapter uses."""
     try:
@@ -143,3 +186,12 @@ INSTALL = "pip install -e .  (from the repository root)"
 REQUIRED = ("Tensor", "tensor", "no_grad", "relu", "tanh", "log_softmax")
 ENGINE = Engine("chainrule", "autograd", INSTALL, prepare, "chainrule", required=REQUIRED)
 RAW = Engine("chainrule-raw", "autograd", INSTALL, prepare_raw, "chainrule", required=REQUIRED)
+CAPTURED = Engine(
+    "chainrule-captured",
+    "autograd",
+    INSTALL,
+    prepare_captured,
+    "chainrule",
+    workloads=frozenset({"W1", "W4", "W5", "W6"}),
+    required=(*REQUIRED, "capture_backward"),
+)
