@@ -36,6 +36,7 @@ from .mode import (
     is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
+    refuse_under_capture,
     set_grad_enabled,
 )
 from .ops import (

@@ -24,7 +24,10 @@ silently wrong, with an error naming the op and what to do:
   no_grad make the function run eagerly instead.
 
 Not caught: a Python number computed from a tensor's `.data` inside the function is kept
-as a constant. Keep the function a function of its arguments and parameters.
+as a constant, and Python state that decides which ops run (a flag in a closure) is read
+only at capture. Keep the function a function of its arguments and parameters; code with
+such a switch can call `autograd.refuse_under_capture(...)`, as `nn`'s dropout does (its
+train/eval mode changes which ops run).
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ class CaptureError(RuntimeError):
 
 
 def refuse_under_capture(what: str) -> None:
-    """Raise if a capture is running: `what` would not be replayed from the tape."""
+    """Raise CaptureError if `capture_backward` is capturing: call it in code whose effect a
+    replay would miss (a value read into Python, a mode that changes which ops run)."""
     if state.recorder is not None:
         raise CaptureError(
             f"capture_backward: {what} inside a captured function would not be replayed "

@@ -179,6 +179,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     not training. The mask is drawn from `autograd.default_rng()`."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
+    # train/eval changes which ops run, unseen by a replay (and the mask is fresh data)
+    ag.refuse_under_capture("dropout")
     if not training or p == 0.0:
         return x
     if p == 1.0:

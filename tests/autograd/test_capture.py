@@ -205,3 +205,14 @@ def test_gradients_keep_each_parameter_dtype_when_dtypes_mix():
     step(x)  # the replay adds the same again
     assert w.grad.dtype == np.float32
     np.testing.assert_array_equal(w.grad.data, (2 * x).astype(np.float32))
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_dropout_is_refused_in_both_modes(training):
+    # eval mode runs no op for dropout: a tape captured then would silently skip the
+    # dropout after model.train(), so a model with dropout is refused either way
+    model = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Linear(4, 1))
+    model.train(training)
+    step = capture_backward(lambda x: model(x).sum())
+    with pytest.raises(CaptureError, match="dropout inside a captured function"):
+        step(np.ones((2, 3)))
