@@ -35,6 +35,7 @@ rng = np.random.default_rng(0)
 # $2/n_\text{in}$ to make up for ReLU zeroing half its inputs.)
 
 # %%
+ag.manual_seed(0)  # the weights below come from autograd's generator
 widths = [16, 32, 64, 128, 256, 512]
 x = ag.tensor(rng.normal(size=(2000, max(widths))))
 variance = {"N(0, 1)": [], "Glorot": []}
