@@ -342,11 +342,10 @@ def cross_entropy(
             f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}"
         )
     x, squeeze = _batched("cross_entropy", input)
-    weights, count = _class_weights(
-        x, target, weight, ignore_index, "cross_entropy", squeeze, label_smoothing
+    # targets scaled for "mean" so that the sum of the losses is the mean: one node less
+    weights = _class_weights(
+        x, target, weight, ignore_index, "cross_entropy", squeeze, reduction, label_smoothing
     )
-    if reduction == "mean":  # targets scaled so that their sum is the mean: one node less
-        weights = _scaled_for_mean(weights, count)
     loss = CrossEntropy.apply(x, weights)
     if squeeze and reduction == "none":
         return loss.reshape(())
@@ -370,9 +369,7 @@ def nll_loss(
         raise TypeError(
             f"nll_loss: target must hold integer class labels, got dtype {labels.dtype}"
         )
-    weights, count = _class_weights(x, labels, weight, ignore_index, "nll_loss", squeeze)
-    if reduction == "mean":
-        weights = _scaled_for_mean(weights, count)
+    weights = _class_weights(x, target, weight, ignore_index, "nll_loss", squeeze, reduction)
     loss = -(x * weights).sum(axis=1)  # picks -w[y_n] x[n, y_n]
     if squeeze and reduction == "none":
         return loss.reshape(())
@@ -433,15 +430,6 @@ def _check_reduction(name: str, reduction: str) -> None:
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _scaled_for_mean(weights: np.ndarray | Tensor, count: Any) -> np.ndarray | Tensor:
-    """Target weights divided by what "mean" divides by (`count`, from `_class_weights`).
-    Every label ignored: 0 / 0, so the mean is nan, as in PyTorch."""
-    if isinstance(weights, Tensor):
-        return weights / count
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return weights / count
-
-
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
@@ -494,7 +482,9 @@ def _check_labels(
         valid |= labels == ignore_index
     if not valid.all():
         bad = np.unique(labels[~valid])[:5].tolist()
-        raise IndexError(f"{name}: class labels must lie in [0, {num_classes}); found {bad}")
+        error = IndexError(f"{name}: class labels must lie in [0, {num_classes}); found {bad}")
+        error._chainrule_named = True  # already names the loss: ops must not reword it
+        raise error
 
 
 def _class_weights(
@@ -504,12 +494,13 @@ def _class_weights(
     ignore_index: int,
     name: str,
     squeeze: bool,
+    reduction: str,
     label_smoothing: float = 0.0,
-) -> tuple[np.ndarray | Tensor, Any]:
-    """The target as per-class weights q, shape of x (class axis 1), and what "mean" divides
-    by: w[y] one_hot(y) for labels (zero rows where ignored) and the total label weight;
-    w * p for probabilities (a Tensor, may need grad) and the number of samples. With
-    `label_smoothing` e, q mixes in e / C of the uniform target (see `cross_entropy`)."""
+) -> np.ndarray | Tensor:
+    """The target as per-class weights q, shape of x (class axis 1), divided by what "mean"
+    divides by when reduction is "mean": w * p for probabilities (a Tensor, may need grad;
+    mean over samples), `LabelTargets` for integer labels. With `label_smoothing` e, q
+    mixes in e / C of the uniform target (see `cross_entropy`)."""
     num_classes = x.shape[1]
     class_weight = None if weight is None else _as_array(weight).astype(x.dtype)
     if class_weight is not None and class_weight.shape != (num_classes,):
@@ -517,49 +508,85 @@ def _class_weights(
             f"{name}: weight must have one entry per class, shape ({num_classes},), "
             f"got {class_weight.shape}"
         )
-    per_class = (num_classes,) + (1,) * (x.ndim - 2)  # a (C,) vector along the class axis
-    labels = _as_array(target)
-    if labels.dtype.kind == "f":  # class probabilities
-        probs = target if isinstance(target, Tensor) else Tensor(labels.astype(x.dtype))
-        if squeeze:
-            probs = probs.reshape(*x.shape)
-        if probs.shape != x.shape:
-            raise ValueError(
-                f"{name}: a float target holds class probabilities and must have the input's "
-                f"shape {x.shape}, got {probs.shape}; class labels must be integers"
-            )
-        if label_smoothing:
-            probs = probs * (1 - label_smoothing) + label_smoothing / num_classes
-        count = x.size // num_classes
-        if class_weight is None:
-            return probs, count
-        return probs * class_weight.reshape(per_class), count
-
-    if squeeze:
-        labels = labels.reshape(1)
-    expected = (x.shape[0],) + x.shape[2:]
-    if labels.shape != expected:
-        raise ValueError(
-            f"{name}: input {x.shape} needs class labels of shape {expected}, got {labels.shape}"
+    if _as_array(target).dtype.kind != "f":  # class labels
+        return LabelTargets.apply(
+            target,
+            weight if isinstance(weight, Tensor) else class_weight,  # a Tensor: capturable
+            shape=x.shape,
+            dtype=x.dtype,
+            ignore_index=ignore_index,
+            label_smoothing=label_smoothing,
+            mean=reduction == "mean",
+            squeeze=squeeze,
+            name=name,
         )
-    _check_labels(name, labels, num_classes, ignore_index)
-    ignored = labels == ignore_index
-    any_ignored = ignored.any()
-    if any_ignored:
-        labels = np.where(ignored, 0, labels)
-    ones = class_weight is None
-    label_weight = np.ones(labels.shape, x.dtype) if ones else class_weight[labels]
-    if any_ignored:
-        label_weight[ignored] = 0
-    q = np.zeros(x.shape, dtype=x.dtype)
-    if x.ndim == 2:
-        q[np.arange(len(labels)), labels] = label_weight
-    else:
-        np.put_along_axis(q, np.expand_dims(labels, 1), np.expand_dims(label_weight, 1), axis=1)
-    count = label_weight.sum()
+    probs = target if isinstance(target, Tensor) else Tensor(_as_array(target).astype(x.dtype))
+    if squeeze:
+        probs = probs.reshape(*x.shape)
+    if probs.shape != x.shape:
+        raise ValueError(
+            f"{name}: a float target holds class probabilities and must have the input's "
+            f"shape {x.shape}, got {probs.shape}; class labels must be integers"
+        )
     if label_smoothing:
-        uniform = np.ones(num_classes, x.dtype) if ones else class_weight
-        uniform = (label_smoothing / num_classes) * uniform.reshape(per_class)
-        kept = np.expand_dims(~ignored, 1)  # ignored samples get no uniform part either
-        q = (1 - label_smoothing) * q + np.where(kept, uniform, 0).astype(x.dtype)
-    return q, count
+        probs = probs * (1 - label_smoothing) + label_smoothing / num_classes
+    if class_weight is not None:
+        probs = probs * class_weight.reshape((num_classes,) + (1,) * (x.ndim - 2))
+    return probs / (x.size // num_classes) if reduction == "mean" else probs
+
+
+class LabelTargets(ag.Primitive):
+    """Integer labels y (N, ...) -> targets q (N, C, ...): q = w[y] one_hot(y), rows of
+    ignored labels zero; smoothed q = (1 - e) q + (e / C) w; divided by sum w[y] for "mean".
+    No gradient: labels are integers and class weights constants.
+
+    An op rather than Python around the loss so that a captured step
+    (`ag.capture_backward`) rebuilds the targets from each batch's labels."""
+
+    @staticmethod
+    def forward(
+        ctx, labels, class_weight, shape=(), dtype=None, ignore_index=-100,
+        label_smoothing=0.0, mean=False, squeeze=False, name="cross_entropy",
+    ):  # fmt: skip
+        num_classes = shape[1]
+        if class_weight is not None:
+            class_weight = class_weight.astype(dtype, copy=False)
+        if squeeze:  # one sample without a batch axis: logits (C,), a label ()
+            labels = labels.reshape(1)
+        expected = (shape[0],) + shape[2:]
+        if labels.shape != expected:
+            error = ValueError(
+                f"{name}: input {shape} needs class labels of shape {expected}, got {labels.shape}"
+            )
+            error._chainrule_named = True
+            raise error
+        _check_labels(name, labels, num_classes, ignore_index)
+        ignored = labels == ignore_index
+        any_ignored = ignored.any()
+        if any_ignored:
+            labels = np.where(ignored, 0, labels)
+        ones = class_weight is None
+        label_weight = np.ones(labels.shape, dtype) if ones else class_weight[labels]
+        if any_ignored:
+            label_weight[ignored] = 0
+        q = np.zeros(shape, dtype=dtype)
+        if len(shape) == 2:
+            q[np.arange(len(labels)), labels] = label_weight
+        else:
+            label_axis = np.expand_dims(labels, 1)
+            np.put_along_axis(q, label_axis, np.expand_dims(label_weight, 1), axis=1)
+        if label_smoothing:
+            uniform = np.ones(num_classes, dtype) if ones else class_weight
+            uniform = (label_smoothing / num_classes) * uniform.reshape(
+                (num_classes,) + (1,) * (len(shape) - 2)
+            )
+            kept = np.expand_dims(~ignored, 1)  # ignored samples get no uniform part either
+            q = (1 - label_smoothing) * q + np.where(kept, uniform, 0).astype(dtype)
+        if mean:  # every label ignored: 0 / 0, so the mean is nan, as in PyTorch
+            with np.errstate(invalid="ignore", divide="ignore"):
+                q = q / label_weight.sum()
+        return q
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, None

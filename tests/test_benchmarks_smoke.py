@@ -26,11 +26,8 @@ def test_smoke_checks_and_times_chainrule_on_every_workload():
     assert set(results["workloads"]) == {d.key for d in DEFINITIONS}
     for key, workload in results["workloads"].items():
         assert workload["errors"] == {}, key
-        for engine in ("numpy-ref", "chainrule", "chainrule-raw"):
+        for engine in ("numpy-ref", "chainrule", "chainrule-captured", "chainrule-raw"):
             assert workload["cells"][engine]["median_s"] > 0, (key, engine)
-        # the captured step: gradient-checked and timed on the MSE workloads and W1 only
-        captured = workload["cells"].get("chainrule-captured")
-        assert (captured is not None) == (key in {"W1", "W4", "W5", "W6"}), key
     memory = results["memory"]
     assert memory["chainrule"]["peak_bytes"] > 0
     assert len(memory["chainrule"]["step_peaks"]) == results["memory_steps"]

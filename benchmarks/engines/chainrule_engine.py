@@ -7,8 +7,7 @@ Three adapters:
   ``log_softmax`` + indexing or a squared mean, and an SGD update under ``no_grad``.
 - ``chainrule-captured``: the nn step with forward and backward under
   ``autograd.capture_backward`` (captured on the first step, replayed after), then
-  ``nn.optim.SGD``; the MSE workloads and W1 only: cross-entropy with integer labels
-  builds its one-hot targets in Python, which capture refuses.
+  ``nn.optim.SGD``.
 W1 is the same in all: a fresh leaf, ``x**4 - 2*x**2``, ``backward()``, read ``x.grad``.
 """
 
@@ -192,6 +191,5 @@ CAPTURED = Engine(
     INSTALL,
     prepare_captured,
     "chainrule",
-    workloads=frozenset({"W1", "W4", "W5", "W6"}),
     required=(*REQUIRED, "capture_backward"),
 )

@@ -180,13 +180,45 @@ def test_in_place_changes_inside_a_captured_function_are_refused():
         capture_backward(body)(np.ones(3))
 
 
-def test_integer_labels_in_cross_entropy_are_refused_and_eager_still_works():
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"label_smoothing": 0.1, "ignore_index": 2}, {"reduction": "sum"}],
+)
+def test_cross_entropy_with_labels_replays_each_batch_labels(options):
+    eager_model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+    captured_model = copy.deepcopy(eager_model)
+    loss_fn = nn.CrossEntropyLoss(**options)
+    step = capture_backward(lambda x, y: loss_fn(captured_model(x), y))
+    for _ in range(4):  # new labels every call: the targets are an op on the labels
+        x, y = rng.normal(size=(5, 6)), rng.integers(0, 3, 5)
+        eager_model.zero_grad()
+        expected = loss_fn(eager_model(ag.Tensor(x)), y)
+        expected.backward()
+        captured_model.zero_grad()
+        assert step(x, y).item() == expected.item()
+        for a, b in zip(grads(eager_model), grads(captured_model)):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(IndexError, match="class labels must lie in \\[0, 3\\); found \\[5\\]"):
+        step(x, np.array([0, 1, 5, 0, 0]))  # a replay still checks the labels
+
+
+def test_class_weights_are_captured_as_arguments_and_refused_as_constants():
     model = nn.Linear(4, 3)
-    step = capture_backward(lambda x, y: nn.functional.cross_entropy(model(x), y))
-    labels = np.array([0, 2, 1])
-    with pytest.raises(CaptureError, match="CrossEntropy got a numpy array"):
-        step(rng.normal(size=(3, 4)), labels)
-    assert ag.is_grad_enabled() and ag.mode.state.recorder is None  # nothing left switched on
+    x, y, w = rng.normal(size=(3, 4)), np.array([0, 2, 1]), np.array([0.5, 2.0, 1.0])
+    constant = capture_backward(lambda x, y: nn.functional.cross_entropy(model(x), y, weight=w))
+    with pytest.raises(CaptureError, match="LabelTargets got a numpy array of shape \\(3,\\)"):
+        constant(x, y)
+    argument = capture_backward(lambda x, y, w: nn.functional.cross_entropy(model(x), y, weight=w))
+    model.zero_grad()
+    argument(x, y, w)
+    other = np.array([1.0, 0.1, 3.0])  # not proportional to w: the mean changes too
+    argument(x, y, other)  # a replay with other weights
+    got = model.weight.grad.data.copy()
+    model.zero_grad()
+    for weights in (w, other):
+        nn.functional.cross_entropy(model(ag.Tensor(x)), y, weight=weights).backward()
+    np.testing.assert_array_equal(got, model.weight.grad.data)
+    assert ag.mode.state.recorder is None  # nothing left switched on after a refusal
 
 
 def test_nothing_is_recorded_outside_a_capture_and_the_eager_path_is_unchanged():
