@@ -270,3 +270,20 @@ def test_label_smoothing_of_probabilities_mixes_in_the_uniform_target():
     assert gradcheck(lambda q: F.cross_entropy(t(PRED), q, label_smoothing=0.2), p)
     with pytest.raises(ValueError, match="label_smoothing must lie in \\[0, 1\\]"):
         F.cross_entropy(t(PRED), target, label_smoothing=1.5)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_fused_squared_error_equals_its_composition_bit_for_bit(reduction):
+    x, y = t(PRED, True), t(TARGET, True)
+    fused = F.mse_loss(x, y, reduction=reduction)
+    fused.backward()
+    fused_grads = x.grad.data.copy(), y.grad.data.copy()
+    x.grad = y.grad = None
+    diff = x - y
+    composed = (diff * diff).mean() if reduction == "mean" else (diff * diff).sum()
+    composed.backward()
+    assert fused.item() == composed.item()
+    np.testing.assert_array_equal(fused_grads[0], x.grad.data)
+    np.testing.assert_array_equal(fused_grads[1], y.grad.data)
+    assert gradgradcheck(lambda a, b: F.mse_loss(a, b, reduction=reduction), x, y)
+    assert fused.grad_fn.name == "SquaredError"  # one node, not four
