@@ -14,8 +14,9 @@ A replay sees only what the tape recorded, so capture refuses what a replay coul
 silently wrong, with an error naming the op and what to do:
 
 * tensors must reach the ops as arguments of the function, as results of earlier ops,
-  or as parameters (leaves that require grad, whose current values every replay reads);
-  a tensor the function makes from data (`ag.tensor(...)`, a comparison mask) is refused;
+  or as tensors that existed before the call (parameters, frozen ones included, whose
+  current values every replay reads); a tensor the function makes from data
+  (`ag.tensor(...)`, a comparison mask, `detach()`) is refused;
 * numpy arrays given to an op as constants are refused (pass them as arguments);
 * a tensor's value leaving for Python (`item()`, `float()`, `bool()`, `tolist()`,
   `numpy()`, `np.asarray`) and in-place changes are refused: a branch or a number
@@ -80,7 +81,8 @@ class _Recorder:
     def __init__(self, arguments: list[Tensor]) -> None:
         self.slot_of: dict[int, int] = {id(t): i for i, t in enumerate(arguments)}
         self.held: list[Any] = list(arguments)  # keeps every id in slot_of valid
-        self.leaves: dict[int, Tensor] = {}  # slot -> parameter
+        self.leaves: dict[int, Tensor] = {}  # slot -> tensor from before the call
+        self.made_ids: dict[int, Tensor] = {}  # tensors made during the call from data
         self.constants: dict[int, Any] = {}  # slot -> Python number or other constant
         self.entries: list[_Entry] = []
 
@@ -88,21 +90,32 @@ class _Recorder:
         self.held.append(value)
         return len(self.held) - 1
 
+    def made(self, tensor: Tensor) -> None:
+        """Called for every tensor made during the call other than by an op."""
+        self.made_ids[id(tensor)] = tensor
+
     def _slot_of_input(self, op_name: str, a: Any) -> int:
         if isinstance(a, Tensor):
             slot = self.slot_of.get(id(a))
             if slot is not None:
                 return slot
-            if a.grad_fn is None and a.requires_grad:  # a parameter
-                slot = self.slot_of[id(a)] = self._new_slot(a)
-                self.leaves[slot] = a
-                return slot
-            raise CaptureError(
-                f"capture_backward: {op_name} got a tensor of shape {a.shape} that is neither "
-                "an argument, nor the result of an earlier op, nor a parameter (a leaf that "
-                "requires grad); a replay would reuse its old values. Pass it to the "
-                "function as an argument."
-            )
+            if id(a) in self.made_ids:
+                raise CaptureError(
+                    f"capture_backward: {op_name} got a tensor of shape {a.shape} made inside "
+                    "the function from data (a constructor, a comparison, detach()); a replay "
+                    "would reuse its old values. Pass it to the function as an argument."
+                )
+            if a.grad_fn is not None:
+                raise CaptureError(
+                    f"capture_backward: {op_name} got a tensor of shape {a.shape} from a graph "
+                    "built outside the function; a replay cannot backpropagate into it. "
+                    "Compute it inside the function, or pass it detached as an argument."
+                )
+            # a tensor from before the call (a parameter, a frozen one, a constant
+            # attribute): a container whose current values every replay reads
+            slot = self.slot_of[id(a)] = self._new_slot(a)
+            self.leaves[slot] = a
+            return slot
         if isinstance(a, np.ndarray):
             raise CaptureError(
                 f"capture_backward: {op_name} got a numpy array of shape {a.shape} as a "
@@ -151,25 +164,35 @@ class _Tape:
         self.template: list[Any] = [None] * len(recorder.held)
         for slot, value in recorder.constants.items():
             self.template[slot] = value
-        self.leaf_layout = {slot: (t.data.shape, t.data.dtype) for slot, t in self.leaves.items()}
+        self.leaf_layout = {slot: _layout(t) for slot, t in self.leaves.items()}
 
     def valid(self) -> bool:
-        """The parameters still have their shapes, dtypes and requires_grad, and no hooks."""
+        """The tensors from before the call keep their shapes, dtypes and requires_grad, and
+        have no hooks (else the function is captured again)."""
         for slot, leaf in self.leaves.items():
-            data = leaf.data
-            if (data.shape, data.dtype) != self.leaf_layout[slot]:
-                return False
-            if not leaf.requires_grad or leaf._hooks:
+            if _layout(leaf) != self.leaf_layout[slot] or leaf._hooks:
                 return False
         return True
 
     def replay(self, arguments: list[Tensor]) -> np.ndarray:
         """Forward then backward down the tape; gradients land in `.grad` as with backward()."""
-        values = self.template.copy()
+        values = self.template.copy()  # constants in place; arguments and tensors now:
         for i, argument in enumerate(arguments):
             values[i] = argument.data
         for slot, leaf in self.leaves.items():
             values[slot] = leaf.data
+        contexts = self._forward(values)
+        grads = self._backward(values, contexts)
+        walk = engine.plain_walk()  # .grad is written exactly as eager backward writes it
+        receivers = [(i, t) for i, t in enumerate(arguments) if t.requires_grad]
+        receivers += [(slot, t) for slot, t in self.leaves.items() if t.requires_grad]
+        for slot, leaf in receivers:
+            if grads[slot] is not None:
+                engine.accumulate_grad(leaf, Tensor._make(grads[slot], False, None), False, walk)
+        return values[self.loss_slot]
+
+    def _forward(self, values: list[Any]) -> list[_ReplayContext]:
+        """Each op's forward on the arrays in its input slots; the contexts it filled."""
         contexts = []
         for entry in self.entries:
             ctx = _ReplayContext()
@@ -177,7 +200,10 @@ class _Tape:
             raw = entry.op.forward(ctx, *[values[i] for i in entry.inputs], **entry.kwargs)
             values[entry.output] = raw if type(raw) is np.ndarray else np.asarray(raw)
             contexts.append(ctx)
+        return contexts
 
+    def _backward(self, values: list[Any], contexts: list[_ReplayContext]) -> list[Any]:
+        """d loss / d slot for every slot, newest op first (the eager engine's order)."""
         grads: list[Any] = [None] * len(values)
         loss = values[self.loss_slot]
         grads[self.loss_slot] = np.ones(loss.shape, loss.dtype)
@@ -190,25 +216,26 @@ class _Tape:
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             for slot, needed, input_grad in zip(entry.inputs, entry.needs, input_grads):
-                if not needed or input_grad is None:
-                    continue
-                if type(input_grad) is not np.ndarray:  # numpy gives scalars for 0-d results
-                    input_grad = np.asarray(input_grad)
-                target = values[slot]  # reduce and cast exactly as the eager engine does
-                if input_grad.shape != target.shape:
-                    input_grad = engine.sum_to(input_grad, target.shape, entry.op.__name__)
-                if input_grad.dtype != target.dtype:
-                    input_grad = input_grad.astype(target.dtype)
-                total = grads[slot]
-                grads[slot] = input_grad if total is None else total + input_grad
+                if needed and input_grad is not None:
+                    input_grad = _fitted(input_grad, values[slot], entry.op.__name__)
+                    total = grads[slot]
+                    grads[slot] = input_grad if total is None else total + input_grad
+        return grads
 
-        walk = engine.plain_walk()  # .grad is written exactly as eager backward writes it
-        receivers = [(i, t) for i, t in enumerate(arguments) if t.requires_grad]
-        for slot, leaf in [*receivers, *self.leaves.items()]:
-            if grads[slot] is not None:
-                grad = Tensor._make(grads[slot], False, None)
-                engine.accumulate_grad(leaf, grad, False, walk)
-        return loss
+
+def _layout(tensor: Tensor) -> tuple:
+    return tensor.data.shape, tensor.data.dtype, tensor.requires_grad
+
+
+def _fitted(grad: Any, like: np.ndarray, op_name: str) -> np.ndarray:
+    """`grad` as an array of `like`'s shape and dtype, reduced and cast as the engine does."""
+    if type(grad) is not np.ndarray:  # numpy gives scalars for 0-d results
+        grad = np.asarray(grad)
+    if grad.shape != like.shape:
+        grad = engine.sum_to(grad, like.shape, op_name)
+    if grad.dtype != like.dtype:
+        grad = grad.astype(like.dtype)
+    return grad
 
 
 def capture_backward(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import function
-from .mode import state
+from .mode import refuse_under_capture, state
 from .tensor import Tensor
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ def backward(
     Without `create_graph`, gradients travel as bare numpy arrays (see `Primitive`);
     with it, as Tensors whose own graph is recorded.
     """
+    refuse_under_capture("backward() or grad()")
     if retain_graph is None:
         retain_graph = create_graph
     plain = not create_graph

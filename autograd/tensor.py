@@ -69,6 +69,17 @@ class Tensor:
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+        if state.recorder is not None:  # capture_backward refuses tensors made from data
+            state.recorder.made(self)
+
+    @classmethod
+    def _from_values(cls, data: np.ndarray) -> Tensor:
+        """A new tensor computed from values outside any op (a comparison, an argmax, a
+        detached view): no gradient; a running capture notes it (see capture.py)."""
+        t = cls._make(data, False, None)
+        if state.recorder is not None:
+            state.recorder.made(t)
+        return t
 
     @classmethod
     def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
@@ -180,7 +191,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, cut from the graph (no grad_fn, no grad)."""
-        return Tensor._make(self.data, False, None)
+        return Tensor._from_values(self.data)
 
     def retain_grad(self) -> None:
         """Keep `.grad` for this non-leaf tensor after backward (leaves always keep it)."""
@@ -280,7 +291,7 @@ class Tensor:
 
     # --- comparisons: boolean results that carry no gradient -------------------------
     def _compare(self, other: Any, ufunc: np.ufunc) -> Tensor:
-        return Tensor._make(np.asarray(ufunc(self.data, _data(other))), False, None)
+        return Tensor._from_values(np.asarray(ufunc(self.data, _data(other))))
 
     def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
@@ -422,7 +433,7 @@ class Tensor:
         if dtype == self.dtype:
             return self
         if dtype.kind not in "fc" or self.dtype.kind not in "fc":
-            return Tensor._make(self.data.astype(dtype), False, None)
+            return Tensor._from_values(self.data.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
 
     def float(self) -> Tensor:
@@ -455,21 +466,17 @@ class Tensor:
 
     def argmax(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Indices of the maxima (no gradient)."""
-        return Tensor._make(
-            np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims)), False, None
-        )
+        return Tensor._from_values(np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims)))
 
     def argmin(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Indices of the minima (no gradient)."""
-        return Tensor._make(
-            np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims)), False, None
-        )
+        return Tensor._from_values(np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims)))
 
     def all(self, axis: Any = None) -> Tensor:
-        return Tensor._make(np.asarray(np.all(self.data, axis=axis)), False, None)
+        return Tensor._from_values(np.asarray(np.all(self.data, axis=axis)))
 
     def any(self, axis: Any = None) -> Tensor:
-        return Tensor._make(np.asarray(np.any(self.data, axis=axis)), False, None)
+        return Tensor._from_values(np.asarray(np.any(self.data, axis=axis)))
 
     def reshape(self, *shape: Any) -> Tensor:
         return ops.reshape(self, *shape)

@@ -26,7 +26,8 @@ def mlp(activation=nn.Tanh, dtype=np.float64):
 
 
 def grads(model):
-    return [p.grad.data.copy() for p in model.parameters()]
+    """Copies of the gradients of the parameters that have one."""
+    return [p.grad.data.copy() for p in model.parameters() if p.grad is not None]
 
 
 def test_training_with_replays_equals_eager_training_bit_for_bit():
@@ -104,21 +105,7 @@ def test_gradients_accumulate_into_existing_grad_as_backward_does():
     np.testing.assert_array_equal(w.grad.data, [4.0, 5.0])
 
 
-def test_a_new_signature_is_captured_again_and_parameters_are_read_fresh():
-    model = mlp()
-    step = capture_backward(lambda x: model(x).sum())
-    for batch in (3, 5, 3):
-        x = rng.normal(size=(batch, 4))
-        model.zero_grad()
-        step(x)
-        got = grads(model)
-        model.zero_grad()
-        model(ag.Tensor(x)).sum().backward()
-        for a, b in zip(got, grads(model)):
-            np.testing.assert_array_equal(a, b)
-    weight = model[0].weight
-    weight.data = weight.data * 2  # a new array: replays read the current one
-    x = rng.normal(size=(3, 4))
+def check_replay_matches_eager(step, model, x):
     model.zero_grad()
     step(x)
     got = grads(model)
@@ -126,6 +113,21 @@ def test_a_new_signature_is_captured_again_and_parameters_are_read_fresh():
     model(ag.Tensor(x)).sum().backward()
     for a, b in zip(got, grads(model)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_new_signature_is_captured_again_and_parameters_are_read_fresh():
+    model = mlp()
+    step = capture_backward(lambda x: model(x).sum())
+    for batch in (3, 5, 3):
+        check_replay_matches_eager(step, model, rng.normal(size=(batch, 4)))
+    weight = model[0].weight
+    weight.data = weight.data * 2  # a new array: replays read the current one
+    check_replay_matches_eager(step, model, rng.normal(size=(3, 4)))
+    bias = model[0].bias
+    bias.requires_grad = False  # frozen after capture: captured again, and no .grad for it
+    bias.grad = None
+    check_replay_matches_eager(step, model, rng.normal(size=(3, 4)))
+    assert bias.grad is None
 
 
 def test_a_parameter_with_a_hook_runs_eagerly_every_time():
@@ -139,6 +141,7 @@ def test_a_parameter_with_a_hook_runs_eagerly_every_time():
 
 
 W = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+OUTSIDE = W * 2  # the result of an op recorded before any capture
 
 
 class Twice(ag.Function):
@@ -159,6 +162,10 @@ class Twice(ag.Function):
         (lambda x: W.sum() * (W.sum().item() > 0), "item\\(\\)"),
         (lambda x: W.sum() if W.sum() > 0 else -W.sum(), "bool\\(tensor\\)"),
         (lambda x: (W * np.asarray(x)).sum(), "np.asarray"),
+        (lambda x: (W * (W > 1.5)).sum(), "Mul got a tensor of shape \\(3,\\) made inside"),
+        (lambda x: (W * W.detach()).sum(), "made inside the function from data"),
+        (lambda x: (W * OUTSIDE).sum(), "from a graph built outside the function"),
+        (lambda x: ag.grad(lambda v: (v * v).sum())(W).sum(), "backward\\(\\) or grad\\(\\)"),
         (lambda x: Twice.apply(W).sum(), "Twice is a custom Function"),
         (lambda x: W[np.array([0, 2])].sum(), "GetItem got an array as its 'index'"),
         (lambda x: 3.0, "returned float"),
@@ -248,3 +255,18 @@ def test_dropout_is_refused_in_both_modes(training):
     step = capture_backward(lambda x: model(x).sum())
     with pytest.raises(CaptureError, match="dropout inside a captured function"):
         step(np.ones((2, 3)))
+
+
+def test_tensors_from_before_the_call_are_read_afresh_at_every_replay():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    scale = ag.tensor(2.0)  # a constant attribute, no gradient: a container, not data
+    frozen = ag.tensor([0.5, -1.0], requires_grad=False)  # a frozen parameter
+    step = capture_backward(lambda x: (w * x * scale + frozen * w).sum())
+    x = np.array([1.0, 3.0])
+    for value in (2.0, 3.0):
+        scale.data = np.array(value)
+        frozen.data = frozen.data * value  # rebinding, as an optimiser may
+        w.grad = None
+        step(x)
+        np.testing.assert_array_equal(w.grad.data, x * value + frozen.data)
+        assert scale.grad is None and frozen.grad is None
