@@ -164,13 +164,18 @@ class _Tape:
         self.template: list[Any] = [None] * len(recorder.held)
         for slot, value in recorder.constants.items():
             self.template[slot] = value
-        self.leaf_layout = {slot: _layout(t) for slot, t in self.leaves.items()}
+        self.leaf_layout = [
+            (t, t.data.shape, t.data.dtype, t.requires_grad) for t in self.leaves.values()
+        ]
 
     def valid(self) -> bool:
         """The tensors from before the call keep their shapes, dtypes and requires_grad, and
         have no hooks (else the function is captured again)."""
-        for slot, leaf in self.leaves.items():
-            if _layout(leaf) != self.leaf_layout[slot] or leaf._hooks:
+        for leaf, shape, dtype, requires_grad in self.leaf_layout:
+            data = leaf.data
+            if data.shape != shape or data.dtype != dtype or leaf.requires_grad != requires_grad:
+                return False
+            if leaf._hooks:
                 return False
         return True
 
@@ -221,10 +226,6 @@ class _Tape:
                     total = grads[slot]
                     grads[slot] = input_grad if total is None else total + input_grad
         return grads
-
-
-def _layout(tensor: Tensor) -> tuple:
-    return tensor.data.shape, tensor.data.dtype, tensor.requires_grad
 
 
 def _fitted(grad: Any, like: np.ndarray, op_name: str) -> np.ndarray:

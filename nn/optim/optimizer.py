@@ -77,7 +77,9 @@ class Optimizer:
             for group in self.param_groups:
                 for param in group["params"]:
                     if param.grad is not None:
-                        state = self.state.setdefault(param, {})
+                        state = self.state.get(param)
+                        if state is None:
+                            state = self.state[param] = {}
                         self.update(param, param.grad.data, state, group)
         return loss
 
