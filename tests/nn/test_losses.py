@@ -207,6 +207,8 @@ def test_second_derivatives_of_the_fused_losses():
         (lambda x: F.cross_entropy(x, labels, weight=np.array([0.5, 2.0, 1.5])), PRED),
         (lambda x: F.cross_entropy(x, target), PRED),
         (lambda x: F.cross_entropy(x, labels, reduction="none"), PRED),
+        (lambda x: F.cross_entropy(x, labels), PRED),  # LabelCrossEntropy, one ignored
+        (lambda x: F.cross_entropy(x, labels, reduction="sum"), PRED),
         (lambda x: F.binary_cross_entropy_with_logits(x, SOFT, pos_weight=np.ones(3) * 2), PRED),
         (lambda x: F.binary_cross_entropy(x, SOFT), PROBS),
     ]
@@ -214,6 +216,42 @@ def test_second_derivatives_of_the_fused_losses():
         assert gradgradcheck(fn, t(a, True))
     # gradients with respect to soft targets, to second order as well
     assert gradgradcheck(lambda x, p: F.cross_entropy(x, p), t(PRED, True), t(target, True))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize(
+    "shape, labels",
+    [
+        ((4, 3), [2, 0, 1, 1]),
+        ((4, 3), [2, -100, 1, -100]),  # two ignored
+        ((3,), 1),  # one sample without a batch axis
+        ((2, 3, 2), [[0, 2], [-100, 1]]),  # (N, C, d1)
+    ],
+)
+def test_plain_labels_path_agrees_with_the_weighted_targets_path(shape, labels, reduction):
+    """cross_entropy at plain labels runs LabelCrossEntropy; with class weights of one it
+    runs LabelTargets + CrossEntropy, which must give the same loss and gradient."""
+    logits = np.random.default_rng(3).standard_normal(shape) * 3
+    labels = np.array(labels)
+    results = []
+    for weight in (None, np.ones(3)):
+        x = t(logits, True)
+        loss = F.cross_entropy(x, labels, weight=weight, reduction=reduction)
+        loss.sum().backward()
+        results.append((loss.data, x.grad.data))
+    (plain_loss, plain_grad), (weighted_loss, weighted_grad) = results
+    assert plain_loss.shape == weighted_loss.shape
+    np.testing.assert_allclose(plain_loss, weighted_loss, rtol=1e-13)
+    np.testing.assert_allclose(plain_grad, weighted_grad, rtol=1e-13, atol=1e-16)
+    assert gradcheck(lambda a: F.cross_entropy(a, labels, reduction=reduction), t(logits, True))
+
+
+def test_plain_labels_cross_entropy_keeps_float32():
+    x = t(np.zeros((4, 3), np.float32), True)
+    loss = F.cross_entropy(x, np.array([0, 1, 2, -100]))
+    loss.backward()
+    assert loss.dtype == np.float32 and x.grad.dtype == np.float32
+    np.testing.assert_allclose(loss.item(), np.log(3), rtol=1e-6)
 
 
 def test_plain_and_recorded_backward_agree():
