@@ -157,16 +157,32 @@ class _Tape:
                 "capture_backward: the function must return the result of an op on its "
                 "arguments or parameters (a loss computed inside the function)"
             )
+        held = recorder.held
         self.entries = recorder.entries
         self.loss_slot = loss_slot
-        self.n_args = n_args
         self.leaves = recorder.leaves
-        self.template: list[Any] = [None] * len(recorder.held)
+        self.template: list[Any] = [None] * len(held)
         for slot, value in recorder.constants.items():
             self.template[slot] = value
         self.leaf_layout = [
             (t, t.data.shape, t.data.dtype, t.requires_grad) for t in self.leaves.values()
         ]
+        # per op, what its backward gives to: (position, slot, shape, dtype) for each input
+        # that needs a gradient; shapes and dtypes are fixed by the signature
+        self.receives = [
+            tuple(
+                (position, slot, held[slot].shape, held[slot].dtype)
+                for position, (slot, needed) in enumerate(zip(entry.inputs, entry.needs))
+                if needed
+            )
+            for entry in self.entries
+        ]
+        self.kwargs = [entry.kwargs or None for entry in self.entries]
+        seed = np.ones(loss.shape, loss.dtype)  # d loss / d loss, shared by every replay:
+        seed.flags.writeable = False  # read-only, so a .grad it reaches is a copy
+        self.seed = seed
+        self.grad_arguments = [i for i, t in enumerate(held[:n_args]) if t.requires_grad]
+        self.grad_leaves = [(slot, t) for slot, t in self.leaves.items() if t.requires_grad]
 
     def valid(self) -> bool:
         """The tensors from before the call keep their shapes, dtypes and requires_grad, and
@@ -188,21 +204,27 @@ class _Tape:
             values[slot] = leaf.data
         contexts = self._forward(values)
         grads = self._backward(values, contexts)
-        walk = engine.plain_walk()  # .grad is written exactly as eager backward writes it
-        receivers = [(i, t) for i, t in enumerate(arguments) if t.requires_grad]
-        receivers += [(slot, t) for slot, t in self.leaves.items() if t.requires_grad]
-        for slot, leaf in receivers:
+        delivered: set[int] = set()  # .grad is written exactly as eager backward writes it
+        for i in self.grad_arguments:
+            if grads[i] is not None:
+                engine.deliver(arguments[i], grads[i], delivered)
+        for slot, leaf in self.grad_leaves:
             if grads[slot] is not None:
-                engine.accumulate_grad(leaf, Tensor._make(grads[slot], False, None), False, walk)
+                engine.deliver(leaf, grads[slot], delivered)
         return values[self.loss_slot]
 
     def _forward(self, values: list[Any]) -> list[_ReplayContext]:
         """Each op's forward on the arrays in its input slots; the contexts it filled."""
         contexts = []
-        for entry in self.entries:
+        for entry, kwargs in zip(self.entries, self.kwargs):
             ctx = _ReplayContext()
             ctx.needs_input_grad = entry.needs
-            raw = entry.op.forward(ctx, *[values[i] for i in entry.inputs], **entry.kwargs)
+            inputs = [values[i] for i in entry.inputs]
+            raw = (
+                entry.op.forward(ctx, *inputs, **kwargs)
+                if kwargs
+                else entry.op.forward(ctx, *inputs)
+            )
             values[entry.output] = raw if type(raw) is np.ndarray else np.asarray(raw)
             contexts.append(ctx)
         return contexts
@@ -210,9 +232,10 @@ class _Tape:
     def _backward(self, values: list[Any], contexts: list[_ReplayContext]) -> list[Any]:
         """d loss / d slot for every slot, newest op first (the eager engine's order)."""
         grads: list[Any] = [None] * len(values)
-        loss = values[self.loss_slot]
-        grads[self.loss_slot] = np.ones(loss.shape, loss.dtype)
-        for entry, ctx in zip(reversed(self.entries), reversed(contexts)):
+        grads[self.loss_slot] = self.seed
+        for entry, ctx, receives in zip(
+            reversed(self.entries), reversed(contexts), reversed(self.receives)
+        ):
             grad = grads[entry.output]
             if grad is None or not entry.recorded:
                 continue
@@ -220,22 +243,29 @@ class _Tape:
             input_grads = entry.op.backward(ctx, grad)
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
-            for slot, needed, input_grad in zip(entry.inputs, entry.needs, input_grads):
-                if needed and input_grad is not None:
-                    input_grad = _fitted(input_grad, values[slot], entry.op.__name__)
-                    total = grads[slot]
-                    grads[slot] = input_grad if total is None else total + input_grad
+            for position, slot, shape, dtype in receives:
+                input_grad = input_grads[position]
+                if input_grad is None:
+                    continue
+                if (
+                    type(input_grad) is not np.ndarray
+                    or input_grad.shape != shape
+                    or input_grad.dtype != dtype
+                ):
+                    input_grad = _fitted(input_grad, shape, dtype, entry.op.__name__)
+                total = grads[slot]
+                grads[slot] = input_grad if total is None else total + input_grad
         return grads
 
 
-def _fitted(grad: Any, like: np.ndarray, op_name: str) -> np.ndarray:
-    """`grad` as an array of `like`'s shape and dtype, reduced and cast as the engine does."""
+def _fitted(grad: Any, shape: tuple, dtype: np.dtype, op_name: str) -> np.ndarray:
+    """`grad` as an array of `shape` and `dtype`, reduced and cast as the engine does."""
     if type(grad) is not np.ndarray:  # numpy gives scalars for 0-d results
         grad = np.asarray(grad)
-    if grad.shape != like.shape:
-        grad = engine.sum_to(grad, like.shape, op_name)
-    if grad.dtype != like.dtype:
-        grad = grad.astype(like.dtype)
+    if grad.shape != shape:
+        grad = engine.sum_to(grad, shape, op_name)
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
     return grad
 
 

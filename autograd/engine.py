@@ -199,16 +199,6 @@ class _Walk:
             entry[0] = self.as_travelling(total + grad)
             entry[1] = self.plain
 
-    def own(self, grad: Tensor) -> Tensor:
-        """`grad` with a buffer no other `.grad` of this walk shares (plain walks only)."""
-        array = grad.data
-        owner = array if array.base is None else array.base
-        if id(owner) in self.delivered or not array.flags.writeable:
-            array = owner = array.copy()
-            grad = Tensor._make(array, False, None)
-        self.delivered.add(id(owner))
-        return grad
-
 
 def _seed_grad(root: Tensor, grad: Any, plain: bool) -> Any:
     """d root / d root in the walk's currency: ones by default, else a copy of `grad`."""
@@ -293,19 +283,26 @@ def _retain(node: Node, grad: Tensor, create_graph: bool, walk: _Walk) -> None:
         accumulate_grad(tensor, grad, create_graph, walk)
 
 
-def plain_walk() -> _Walk:
-    """The state of a walk without create_graph, for writing `.grad` as backward does."""
-    return _Walk(True, None, False)
-
-
 def accumulate_grad(tensor: Tensor, grad: Tensor, create_graph: bool, walk: _Walk) -> None:
     """`.grad += grad`, never writing into a buffer someone else may hold."""
     if create_graph:
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
-    elif tensor.grad is None:
-        tensor.grad = walk.own(grad.detach() if grad.grad_fn is not None else grad)
     else:
-        tensor.grad = Tensor._make(tensor.grad.data + grad.data, False, None)
+        deliver(tensor, grad.data, walk.delivered)
+
+
+def deliver(tensor: Tensor, grad: np.ndarray, delivered: set[int]) -> None:
+    """`.grad += grad` for a plain gradient array; the first gradient is kept as it is
+    unless its buffer went to another `.grad` already (ids in `delivered`) or is
+    read-only, so that no two `.grad`s share memory (in-place clipping stays local)."""
+    if tensor.grad is not None:
+        tensor.grad = Tensor._make(tensor.grad.data + grad, False, None)
+        return
+    owner = grad if grad.base is None else grad.base
+    if id(owner) in delivered or not grad.flags.writeable:
+        grad = owner = grad.copy()
+    delivered.add(id(owner))
+    tensor.grad = Tensor._make(grad, False, None)
 
 
 def _array(grad: Any) -> Any:
