@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import REALS, Domain, Primitive
+from ..tensor import Tensor
 
 POSITIVE = Domain(low=0.0)
 NONZERO = Domain(avoid=(0.0,))
@@ -103,8 +104,10 @@ class Pow(Primitive):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
-        if need_a:
-            grad_a = g * 0 if isinstance(b, (int, float)) and b == 0 else g * b * a ** (b - 1)
+        if need_a:  # on arrays np.power, not **: on numpy scalars (0-d values in a captured
+            # replay) ** is libm's pow, which differs from numpy's pow ufunc in the last bit
+            power = a ** (b - 1) if isinstance(a, Tensor) else np.power(a, b - 1)
+            grad_a = g * 0 if type(b) in (int, float) and b == 0 else g * b * power
         if need_b:
             if isinstance(a, (int, float)):  # a Python-number base: log in out's dtype
                 a = np.asarray(a, dtype=out.dtype)

@@ -88,6 +88,38 @@ def test_replayed_gradients_equal_eager_ones_for_broadcasting_elementwise_graphs
             np.testing.assert_array_equal(g, e)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(st.floats(-3, 3, allow_nan=False), min_size=2, max_size=2),
+    exponent=st.sampled_from([0.0, 1.0, 2.5, -1.0]),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_scalar_arguments_replay_as_numpy_scalars_bit_for_bit(values, exponent, dtype):
+    """0-d arguments travel through a replay as numpy scalars (W1's fast path): same bits
+    as eager's 0-d arrays, and .grad and the loss are still arrays."""
+    w = ag.Tensor(np.array([0.5, -1.0, 2.0], dtype), requires_grad=True)
+
+    def loss(a, b, p):  # a tensor exponent (zero included), a scalar against a vector
+        return (ag.tanh(a) * ag.exp(-b * b) + a**4 - 2 * a**2 + ag.abs(a) ** p).sum() + (
+            ag.sigmoid(a * w) / (1 + b * b)
+        ).sum()
+
+    step = capture_backward(loss)
+    for shift in (0.0, 0.25, -0.5):  # the first call captures, the others replay
+        args = [np.asarray(v + shift, dtype) for v in values] + [np.asarray(exponent, dtype)]
+        eager = [ag.tensor(v, requires_grad=True) for v in args]
+        expected = loss(*eager)
+        expected.backward()
+        captured = [ag.tensor(v, requires_grad=True) for v in args]
+        w.grad = None
+        got = step(*captured)
+        assert type(got.data) is np.ndarray and got.data.dtype == dtype
+        np.testing.assert_array_equal(got.data, expected.data)
+        for c, e in zip(captured, eager):
+            assert type(c.grad.data) is np.ndarray and c.grad.dtype == dtype
+            np.testing.assert_array_equal(c.grad.data, e.grad.data)
+
+
 def test_arguments_that_require_grad_receive_gradients():
     step = capture_backward(lambda x: x**4 - 2 * x**2)
     for value in (0.3, 1.5, -2.0, 0.3):
