@@ -65,7 +65,9 @@ class _ReplayContext:
     """The ctx a replayed forward and its backward share: saved arrays and attributes."""
 
     saved_tensors: tuple = ()
-    needs_input_grad: tuple = ()
+
+    def __init__(self, needs_input_grad: tuple) -> None:
+        self.needs_input_grad = needs_input_grad
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved_tensors = arrays
@@ -151,7 +153,13 @@ _ARRAYS = (np.ndarray, np.generic)  # values and gradients in a replay (0-d: sca
 
 
 class _Tape:
-    """A captured loss function for one signature."""
+    """A captured loss function for one signature, compiled to straight-line Python.
+
+    The replay is one generated function (`source`): each op's forward, then each op's
+    backward newest first, every value and gradient a local variable. Compared with a
+    loop over the tape it makes no per-op list, dict or tuple traffic (W1, W6 in
+    benchmarks/), and it can be read: `step.source()` prints it.
+    """
 
     def __init__(self, recorder: _Recorder, loss: Tensor, n_args: int) -> None:
         loss_slot = recorder.slot_of.get(id(loss))
@@ -160,32 +168,17 @@ class _Tape:
                 "capture_backward: the function must return the result of an op on its "
                 "arguments or parameters (a loss computed inside the function)"
             )
-        held = recorder.held
-        self.entries = recorder.entries
-        self.loss_slot = loss_slot
         self.leaves = recorder.leaves
-        self.template: list[Any] = [None] * len(held)
-        for slot, value in recorder.constants.items():
-            self.template[slot] = value
         self.leaf_layout = [
             (t, t.data.shape, t.data.dtype, t.requires_grad) for t in self.leaves.values()
         ]
-        # per op, what its backward gives to: (position, slot, shape, dtype) for each input
-        # that needs a gradient; shapes and dtypes are fixed by the signature
-        self.receives = [
-            tuple(
-                (position, slot, held[slot].shape, held[slot].dtype)
-                for position, (slot, needed) in enumerate(zip(entry.inputs, entry.needs))
-                if needed
-            )
-            for entry in self.entries
-        ]
-        self.kwargs = [entry.kwargs or None for entry in self.entries]
-        seed = np.ones(loss.shape, loss.dtype)  # d loss / d loss, shared by every replay:
-        seed.flags.writeable = False  # read-only, so a .grad it reaches is a copy
-        self.seed = seed
+        held = recorder.held
         self.grad_arguments = [i for i, t in enumerate(held[:n_args]) if t.requires_grad]
         self.grad_leaves = [(slot, t) for slot, t in self.leaves.items() if t.requires_grad]
+        receivers = self.grad_arguments + [slot for slot, _ in self.grad_leaves]
+        self.source, namespace = _Compiler(recorder, loss_slot, n_args).compile(receivers)
+        exec(compile(self.source, "<capture_backward replay>", "exec"), namespace)
+        self.run = namespace["replay"]
 
     def valid(self) -> bool:
         """The tensors from before the call keep their shapes, dtypes and requires_grad, and
@@ -199,69 +192,124 @@ class _Tape:
         return True
 
     def replay(self, arguments: list[Tensor]) -> np.ndarray:
-        """Forward then backward down the tape; gradients land in `.grad` as with backward()."""
-        values = self.template.copy()  # constants in place; arguments and tensors now:
-        for i, argument in enumerate(arguments):  # a 0-d argument as a numpy scalar:
-            data = argument.data  # scalar arithmetic gives the 0-d ufuncs' bits, 10x faster
-            values[i] = data[()] if data.ndim == 0 else data
-        for slot, leaf in self.leaves.items():
-            values[slot] = leaf.data
-        contexts = self._forward(values)
-        grads = self._backward(values, contexts)
+        """Forward then backward; gradients land in `.grad` as with backward()."""
+        values = []
+        for argument in arguments:  # a 0-d argument as a numpy scalar: scalar arithmetic
+            data = argument.data  # gives the 0-d ufuncs' bits, 10x faster
+            values.append(data[()] if data.ndim == 0 else data)
+        for leaf in self.leaves.values():
+            values.append(leaf.data)
+        loss, grads = self.run(*values)
+        receivers = [arguments[i] for i in self.grad_arguments]
+        receivers += [leaf for _, leaf in self.grad_leaves]
         delivered: set[int] = set()  # .grad is written exactly as eager backward writes it
-        receivers = [(i, arguments[i]) for i in self.grad_arguments] + self.grad_leaves
-        for slot, tensor in receivers:
-            grad = grads[slot]
+        for tensor, grad in zip(receivers, grads):
             if grad is not None:
-                engine.deliver(
-                    tensor, grad if type(grad) is np.ndarray else np.array(grad), delivered
-                )
-        loss = values[self.loss_slot]
+                grad = grad if type(grad) is np.ndarray else np.array(grad)
+                engine.deliver(tensor, grad, delivered)
         return loss if type(loss) is np.ndarray else np.asarray(loss)
 
-    def _forward(self, values: list[Any]) -> list[_ReplayContext]:
-        """Each op's forward on the arrays in its input slots; the contexts it filled."""
-        contexts = []
-        for entry, kwargs in zip(self.entries, self.kwargs):
-            ctx = _ReplayContext()
-            ctx.needs_input_grad = entry.needs
-            inputs = [values[i] for i in entry.inputs]
-            raw = (
-                entry.op.forward(ctx, *inputs, **kwargs)
-                if kwargs
-                else entry.op.forward(ctx, *inputs)
-            )
-            values[entry.output] = raw if isinstance(raw, _ARRAYS) else np.asarray(raw)
-            contexts.append(ctx)
-        return contexts
 
-    def _backward(self, values: list[Any], contexts: list[_ReplayContext]) -> list[Any]:
-        """d loss / d slot for every slot, newest op first (the eager engine's order)."""
-        grads: list[Any] = [None] * len(values)
-        grads[self.loss_slot] = self.seed
-        for entry, ctx, receives in zip(
-            reversed(self.entries), reversed(contexts), reversed(self.receives)
-        ):
-            grad = grads[entry.output]
-            if grad is None or not entry.recorded:
+class _Compiler:
+    """Writes a tape as the Python source of `replay(*arguments, *tensors)`.
+
+    Values are `v<slot>`, gradients `g<slot>`, contexts `c<k>` for the k-th op. Each
+    gradient an op returns is checked against its input's shape and dtype (fixed by the
+    signature) and reduced or cast as the engine does when it differs.
+    """
+
+    def __init__(self, recorder: _Recorder, loss_slot: int, n_args: int) -> None:
+        self.recorder, self.loss_slot = recorder, loss_slot
+        self.parameters = [f"v{i}" for i in range(n_args)]
+        self.parameters += [f"v{slot}" for slot in recorder.leaves]
+        seed = np.ones(recorder.held[loss_slot].shape, recorder.held[loss_slot].dtype)
+        seed.flags.writeable = False  # shared by every replay: a .grad it reaches is a copy
+        self.namespace: dict[str, Any] = {
+            "Context": _ReplayContext,
+            "fitted": _fitted,
+            "ARRAYS": _ARRAYS,
+            "seed": seed,
+        }
+
+    def name(self, value: Any, prefix: str) -> str:
+        """A name in the generated code's namespace for `value` (an op, a constant...)."""
+        for key, known in self.namespace.items():
+            if known is value:
+                return key
+        if isinstance(value, np.dtype):
+            key = value.name
+        else:
+            key = value.__name__ if isinstance(value, type) else prefix
+        if key in self.namespace:
+            key = f"{key}_{len(self.namespace)}"
+        self.namespace[key] = value
+        return key
+
+    def literal(self, value: Any, prefix: str) -> str:
+        """`value` written as Python when that reads back exactly, else a namespace name."""
+        plain = (int, float, bool, str, type(None))
+        if type(value) in plain and not (type(value) is float and not np.isfinite(value)):
+            return repr(value)
+        if type(value) is tuple and all(type(part) in (int, bool, type(None)) for part in value):
+            return repr(value)
+        return self.name(value, prefix)
+
+    def compile(self, receivers: list[int]) -> tuple[str, dict[str, Any]]:
+        recorder = self.recorder
+        lines = [
+            f"def replay({', '.join(self.parameters)}):",
+            "    # forward: each op's formula on values v<slot>; c<k> is op k's context",
+        ]
+        for k, entry in enumerate(recorder.entries):
+            op = self.name(entry.op, "op")
+            args = [f"c{k}"] + [
+                self.literal(recorder.constants[slot], "constant")
+                if slot in recorder.constants
+                else f"v{slot}"
+                for slot in entry.inputs
+            ]
+            args += [f"{key}={self.literal(v, 'argument')}" for key, v in entry.kwargs.items()]
+            lines.append(f"    c{k} = Context({entry.needs!r})")
+            lines.append(f"    v{entry.output} = {op}.forward({', '.join(args)})")
+        graded = {s for e in recorder.entries for s, n in zip(e.inputs, e.needs) if n}
+        lines += [
+            "    # backward, newest op first: gradients g<slot>, each share fitted to its",
+            "    # input's shape and dtype (fixed by the signature) when it differs",
+            f"    g{self.loss_slot} = seed",
+        ]
+        if graded - {self.loss_slot}:
+            names = " = ".join(f"g{slot}" for slot in sorted(graded - {self.loss_slot}))
+            lines.append(f"    {names} = None")
+        for k in reversed(range(len(recorder.entries))):
+            entry = recorder.entries[k]
+            if entry.recorded:
+                lines += self.backward_lines(k, entry)
+        returned = "".join(f"g{slot}, " for slot in receivers)
+        lines.append(f"    return v{self.loss_slot}, ({returned})")
+        return "\n".join(lines) + "\n", self.namespace
+
+    def backward_lines(self, k: int, entry: _Entry) -> list[str]:
+        """`op.backward` on the output's gradient; each input's share fitted and added."""
+        out, op = entry.output, self.name(entry.op, "op")
+        lines = [
+            f"    if g{out} is not None:",
+            f"        d = {op}.backward(c{k}, g{out})",
+            f"        g{out} = None",  # used: freed, as eager backward frees it
+            "        d = d if type(d) is tuple else (d,)",
+        ]
+        for position, (slot, needed) in enumerate(zip(entry.inputs, entry.needs)):
+            if not needed:
                 continue
-            grads[entry.output] = None  # this op is done: free its gradient, as eager does
-            input_grads = entry.op.backward(ctx, grad)
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
-            for position, slot, shape, dtype in receives:
-                input_grad = input_grads[position]
-                if input_grad is None:
-                    continue
-                if (
-                    not isinstance(input_grad, _ARRAYS)
-                    or input_grad.shape != shape
-                    or input_grad.dtype != dtype
-                ):
-                    input_grad = _fitted(input_grad, shape, dtype, entry.op.__name__)
-                total = grads[slot]
-                grads[slot] = input_grad if total is None else total + input_grad
-        return grads
+            like = self.recorder.held[slot].data
+            shape, dtype = self.literal(like.shape, "shape"), self.name(like.dtype, "dtype")
+            lines += [
+                f"        if (di := d[{position}]) is not None:",
+                f"            if not (isinstance(di, ARRAYS) and di.shape == {shape} "
+                f"and di.dtype == {dtype}):",
+                f"                di = fitted(di, {shape}, {dtype}, {entry.op.__name__!r})",
+                f"            g{slot} = di if g{slot} is None else g{slot} + di",
+            ]
+        return lines
 
 
 def _fitted(grad: Any, shape: tuple, dtype: np.dtype, op_name: str) -> np.ndarray:
@@ -302,8 +350,17 @@ def capture_backward(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
         loss, tape = _capture(fn, arguments)
         if tape is not None:
             tapes[key] = tape
+            latest[0] = tape
         return loss
 
+    def source() -> str:
+        """The Python a replay runs, for the most recently captured signature."""
+        if latest[0] is None:
+            raise RuntimeError("capture_backward: nothing captured yet; call the step first")
+        return latest[0].source
+
+    latest: list[_Tape | None] = [None]
+    step.source = source  # type: ignore[attr-defined]
     return step
 
 

@@ -232,7 +232,7 @@ class SquaredError(ag.Primitive):
         x, t = ctx.saved_tensors
         # plain backward: forward's difference; create_graph: recomputed with recorded ops,
         # so that this gradient has a gradient
-        diff = ctx.diff if type(g) is np.ndarray else x - t
+        diff = ctx.diff if not isinstance(g, Tensor) else x - t
         per_element = g / ctx.count if ctx.count is not None else g
         grad = diff * (2 * per_element)
         need_x, need_t = ctx.needs_input_grad
@@ -437,7 +437,7 @@ class CrossEntropy(ag.Primitive):
     def backward(ctx: Any, g: Any) -> tuple:
         x, q = ctx.saved_tensors
         g = ag.expand_dims(g, 1)  # back to the class axis: (N, 1, ...)
-        if type(g) is np.ndarray:  # plain backward: forward's log-probabilities, no recompute
+        if not isinstance(g, Tensor):  # plain backward: forward's log-probabilities, no recompute
             log_probs = ctx.log_probs
             probs = np.exp(log_probs)
         else:  # create_graph: recompute with recorded ops, so this gradient has a gradient
@@ -490,7 +490,7 @@ class LabelCrossEntropy(ag.Primitive):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        if type(g) is np.ndarray:  # plain backward: forward's log-probabilities
+        if not isinstance(g, Tensor):  # plain backward: forward's log-probabilities
             dx = np.exp(ctx.log_probs)
             dx[ctx.at_labels] -= 1
         else:  # create_graph: softmax recorded, so that this gradient has a gradient

@@ -25,7 +25,7 @@ class Add(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        return np.add(a, b)
+        return a + b
 
     @staticmethod
     def backward(ctx, g):
@@ -37,7 +37,7 @@ class Sub(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        return np.subtract(a, b)
+        return a - b
 
     @staticmethod
     def backward(ctx, g):
@@ -50,7 +50,7 @@ class Mul(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.multiply(a, b)
+        return a * b
 
     @staticmethod
     def backward(ctx, g):
@@ -67,7 +67,7 @@ class Div(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.true_divide(a, b)
+        return a / b
 
     @staticmethod
     def backward(ctx, g):
@@ -81,7 +81,7 @@ class Neg(Primitive):
 
     @staticmethod
     def forward(ctx, x):
-        return np.negative(x)
+        return -x
 
     @staticmethod
     def backward(ctx, g):
