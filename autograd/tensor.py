@@ -45,7 +45,7 @@ def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
         array = np.array(data, dtype=dtype, copy=copy) if copy or dtype is not None else data
         return np.asarray(array)
     array = np.array(data, dtype=dtype)
-    if dtype is None and array.dtype.kind in "iuf":
+    if dtype is None and array.dtype != _default_dtype and array.dtype.kind in "iuf":
         array = array.astype(_default_dtype)
     return array
 
