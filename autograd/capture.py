@@ -219,7 +219,7 @@ class _Compiler:
     """
 
     def __init__(self, recorder: _Recorder, loss_slot: int, n_args: int) -> None:
-        self.recorder, self.loss_slot = recorder, loss_slot
+        self.recorder, self.loss_slot, self.n_args = recorder, loss_slot, n_args
         self.parameters = [f"v{i}" for i in range(n_args)]
         self.parameters += [f"v{slot}" for slot in recorder.leaves]
         seed = np.ones(recorder.held[loss_slot].shape, recorder.held[loss_slot].dtype)
@@ -256,10 +256,15 @@ class _Compiler:
 
     def compile(self, receivers: list[int]) -> tuple[str, dict[str, Any]]:
         recorder = self.recorder
-        lines = [
-            f"def replay({', '.join(self.parameters)}):",
-            "    # forward: each op's formula on values v<slot>; c<k> is op k's context",
-        ]
+        lines = [f"def replay({', '.join(self.parameters)}):"]
+        for kind, slots in (
+            ("arguments", range(self.n_args)),
+            ("tensors from before the call", recorder.leaves),
+        ):
+            if slots:
+                shapes = ", ".join(f"v{i} {recorder.held[i].shape}" for i in slots)
+                lines.append(f"    # {kind}: {shapes}")
+        lines.append("    # forward: each op's formula on values v<slot>; c<k> is op k's context")
         for k, entry in enumerate(recorder.entries):
             op = self.name(entry.op, "op")
             args = [f"c{k}"] + [

@@ -120,6 +120,26 @@ def test_scalar_arguments_replay_as_numpy_scalars_bit_for_bit(values, exponent, 
             np.testing.assert_array_equal(c.grad.data, e.grad.data)
 
 
+def test_source_shows_the_compiled_replay():
+    model = mlp()
+    step = capture_backward(lambda x, y: nn.functional.mse_loss(model(x), y))
+    with pytest.raises(RuntimeError, match="nothing captured yet"):
+        step.source()
+    step(rng.normal(size=(3, 4)), rng.normal(size=(3, 1)))
+    source = step.source()
+    assert source.startswith("def replay(v0, v1, ")
+    assert "# arguments: v0 (3, 4), v1 (3, 1)" in source
+    forwards = [
+        line.split("= ")[1].split("(")[0] for line in source.splitlines() if ".forward(" in line
+    ]
+    assert forwards == [
+        "Linear.forward", "Tanh.forward", "Linear.forward", "Relu.forward",
+        "Linear.forward", "SquaredError.forward",
+    ]  # fmt: skip
+    assert source.count(".backward(") == 6
+    compile(source, "replay", "exec")  # it is plain Python
+
+
 def test_arguments_that_require_grad_receive_gradients():
     step = capture_backward(lambda x: x**4 - 2 * x**2)
     for value in (0.3, 1.5, -2.0, 0.3):
