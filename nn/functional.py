@@ -474,18 +474,18 @@ class LabelCrossEntropy(ag.Primitive):
         shifted = x - x.max(axis=1, keepdims=True)
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         ctx.log_probs, ctx.at_labels = log_probs, _label_index(labels)
-        losses = -log_probs[ctx.at_labels]
+        picked = log_probs[ctx.at_labels]  # log p_n[y_n], a new array
         if ignored is not None:
-            losses[ignored] = 0
-        ctx.reduction, ctx.count = reduction, losses.size
+            picked[ignored] = 0
+        ctx.reduction, ctx.count = reduction, picked.size
         if reduction == "none":
-            return losses
+            return -picked
         if reduction == "sum":
-            return losses.sum()
+            return -picked.sum()
         if ignored is not None:
             ctx.count -= int(ignored.sum())
         with np.errstate(invalid="ignore"):  # every label ignored: 0 / 0 = nan, as PyTorch
-            return losses.sum() / ctx.count
+            return -picked.sum() / ctx.count
 
     @staticmethod
     def backward(ctx, g):
@@ -568,7 +568,9 @@ def _check_labels(
             f"{name}: class labels must be integers, got dtype {labels.dtype} "
             "(convert with labels.astype(int))"
         )
-    if labels.size == 0 or (labels.min() >= 0 and labels.max() < num_classes):
+    # one pass for both bounds: as unsigned integers, negative labels are huge
+    unsigned = labels.view(f"u{labels.itemsize}")
+    if labels.size == 0 or unsigned.max() < num_classes:
         if ignore_index is None or not 0 <= ignore_index < num_classes:
             return None  # no label can equal ignore_index: no need to look
     else:
@@ -600,6 +602,8 @@ def _label_shaped(name: str, labels: np.ndarray, shape: tuple, squeeze: bool) ->
 
 def _label_index(labels: np.ndarray) -> tuple:
     """Index of the entries (n, labels[n, ...], ...) of an (N, C, ...) array."""
+    if labels.ndim == 1:
+        return np.arange(len(labels)), labels
     grids = np.indices(labels.shape, sparse=True)
     return (grids[0], labels, *grids[1:])
 

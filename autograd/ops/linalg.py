@@ -89,13 +89,14 @@ class Linear(Primitive):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        flat_g = g.reshape(-1, g.shape[-1])  # batch axes merged: (batch, out)
         grad_x = g @ w if needs[0] else None
+        if g.ndim != 2:  # batch axes merged: (batch, out) and (batch, in)
+            g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
         # dw = (x^T g)^T rather than g^T x: BLAS is faster with the long axis leading
-        grad_w = (x.reshape(-1, x.shape[-1]).T @ flat_g).T if needs[1] else None
+        grad_w = (x.T @ g).T if needs[1] else None
         if len(needs) == 2:
             return grad_x, grad_w
-        return grad_x, grad_w, (flat_g.sum(axis=0) if needs[2] else None)
+        return grad_x, grad_w, (g.sum(axis=0) if needs[2] else None)
 
 
 def linear(x, weight, bias=None):
