@@ -5,10 +5,11 @@
 
 The first call with a given signature (the arguments' shapes, dtypes and requires_grad)
 runs `loss_fn` eagerly, with backward, and keeps the sequence of ops it applied: a tape.
-Later calls with that signature skip the per-op bookkeeping of an eager graph (Tensors,
-nodes, freezing, ordering): they run each op's `forward` and then its `backward` formula
-on bare arrays, straight down the tape, and write `.grad` as `backward()` does. The
-results are the eager results, to the last bit: the same formulas in the same order.
+The tape is compiled into one straight-line Python function (`step.source()` shows it).
+Later calls with that signature run it, skipping the per-op bookkeeping of an eager
+graph (Tensors, nodes, freezing, ordering): each op's `forward` and then its `backward`
+formula on bare arrays, and `.grad` written as `backward()` writes it. The results are
+the eager results, to the last bit: the same formulas in the same order.
 
 A replay sees only what the tape recorded, so capture refuses what a replay could get
 silently wrong, with an error naming the op and what to do:
@@ -34,6 +35,7 @@ train/eval mode changes which ops run).
 from __future__ import annotations
 
 import functools
+import linecache
 from collections.abc import Callable
 from typing import Any
 
@@ -177,7 +179,10 @@ class _Tape:
         self.grad_leaves = [(slot, t) for slot, t in self.leaves.items() if t.requires_grad]
         receivers = self.grad_arguments + [slot for slot, _ in self.grad_leaves]
         self.source, namespace = _Compiler(recorder, loss_slot, n_args).compile(receivers)
-        exec(compile(self.source, "<capture_backward replay>", "exec"), namespace)
+        filename = f"<capture_backward replay {id(self):x}>"
+        lines = self.source.splitlines(keepends=True)  # tracebacks show the replay's lines
+        linecache.cache[filename] = (len(self.source), None, lines, filename)
+        exec(compile(self.source, filename, "exec"), namespace)
         self.run = namespace["replay"]
 
     def valid(self) -> bool:

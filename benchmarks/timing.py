@@ -31,7 +31,7 @@ class TimingSettings:
 
 
 QUICK = TimingSettings(rounds=5, target_s=0.03, warmup_s=0.1)
-FULL = TimingSettings(rounds=11, target_s=0.08, warmup_s=0.3)
+FULL = TimingSettings(rounds=25, target_s=0.1, warmup_s=0.3)
 SMOKE = TimingSettings(rounds=2, target_s=0.002, warmup_s=0.0)
 
 
