@@ -175,9 +175,11 @@ class _Tape:
             (t, t.data.shape, t.data.dtype, t.requires_grad) for t in self.leaves.values()
         ]
         held = recorder.held
+        self.tensors = list(self.leaves.values())
         self.grad_arguments = [i for i, t in enumerate(held[:n_args]) if t.requires_grad]
-        self.grad_leaves = [(slot, t) for slot, t in self.leaves.items() if t.requires_grad]
-        receivers = self.grad_arguments + [slot for slot, _ in self.grad_leaves]
+        grad_slots = [slot for slot, t in self.leaves.items() if t.requires_grad]
+        self.grad_leaves = [self.leaves[slot] for slot in grad_slots]
+        receivers = self.grad_arguments + grad_slots
         self.source, namespace = _Compiler(recorder, loss_slot, n_args).compile(receivers)
         filename = f"<capture_backward replay {id(self):x}>"
         lines = self.source.splitlines(keepends=True)  # tracebacks show the replay's lines
@@ -198,21 +200,15 @@ class _Tape:
 
     def replay(self, arguments: list[Tensor]) -> np.ndarray:
         """Forward then backward; gradients land in `.grad` as with backward()."""
-        values = []
-        for argument in arguments:  # a 0-d argument as a numpy scalar: scalar arithmetic
-            data = argument.data  # gives the 0-d ufuncs' bits, 10x faster
-            values.append(data[()] if data.ndim == 0 else data)
-        for leaf in self.leaves.values():
-            values.append(leaf.data)
-        loss, grads = self.run(*values)
-        receivers = [arguments[i] for i in self.grad_arguments]
-        receivers += [leaf for _, leaf in self.grad_leaves]
+        loss, grads = self.run(*[a.data for a in arguments], *[t.data for t in self.tensors])
+        receivers = self.grad_leaves
+        if self.grad_arguments:
+            receivers = [arguments[i] for i in self.grad_arguments] + receivers
         delivered: set[int] = set()  # .grad is written exactly as eager backward writes it
         for tensor, grad in zip(receivers, grads):
             if grad is not None:
-                grad = grad if type(grad) is np.ndarray else np.array(grad)
                 engine.deliver(tensor, grad, delivered)
-        return loss if type(loss) is np.ndarray else np.asarray(loss)
+        return loss
 
 
 class _Compiler:
@@ -234,6 +230,8 @@ class _Compiler:
             "fitted": _fitted,
             "ARRAYS": _ARRAYS,
             "seed": seed,
+            "array": np.array,
+            "asarray": np.asarray,
         }
 
     def name(self, value: Any, prefix: str) -> str:
@@ -269,6 +267,9 @@ class _Compiler:
             if slots:
                 shapes = ", ".join(f"v{i} {recorder.held[i].shape}" for i in slots)
                 lines.append(f"    # {kind}: {shapes}")
+        scalars = [i for i in range(self.n_args) if recorder.held[i].ndim == 0]
+        for i in scalars:  # numpy's scalar arithmetic: the 0-d ufuncs' bits, 10x faster (W1)
+            lines.append(f"    v{i} = v{i}[()]  # a 0-d argument as a numpy scalar")
         lines.append("    # forward: each op's formula on values v<slot>; c<k> is op k's context")
         for k, entry in enumerate(recorder.entries):
             op = self.name(entry.op, "op")
@@ -294,8 +295,18 @@ class _Compiler:
             entry = recorder.entries[k]
             if entry.recorded:
                 lines += self.backward_lines(k, entry)
-        returned = "".join(f"g{slot}, " for slot in receivers)
-        lines.append(f"    return v{self.loss_slot}, ({returned})")
+        returned = "".join(  # 0-d gradients may be numpy scalars: .grad holds arrays
+            f"g{slot}, "
+            if recorder.held[slot].ndim
+            else f"g{slot} if g{slot} is None else array(g{slot}), "
+            for slot in receivers
+        )
+        loss = (
+            f"v{self.loss_slot}"
+            if recorder.held[self.loss_slot].ndim
+            else f"asarray(v{self.loss_slot})"
+        )
+        lines.append(f"    return {loss}, ({returned})")
         return "\n".join(lines) + "\n", self.namespace
 
     def backward_lines(self, k: int, entry: _Entry) -> list[str]:
