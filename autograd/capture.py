@@ -350,8 +350,9 @@ def capture_backward(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     `fn` takes Tensors or arrays (a step's data, e.g. a batch) and returns a one-element
     loss Tensor; the parameters it uses (leaves that require grad), and arguments that
     require grad, receive `.grad` as with `backward()`. Each new signature (argument
-    shapes, dtypes, requires_grad) is captured once by an eager run. See the module
-    docstring for what capture refuses.
+    shapes, dtypes, requires_grad) is captured once by an eager run. `step.source()`
+    returns the Python that replays the latest capture. See the module docstring for
+    what capture refuses.
     """
     tapes: dict[tuple, _Tape] = {}
 
@@ -377,7 +378,10 @@ def capture_backward(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     def source() -> str:
         """The Python a replay runs, for the most recently captured signature."""
         if latest[0] is None:
-            raise RuntimeError("capture_backward: nothing captured yet; call the step first")
+            raise RuntimeError(
+                "capture_backward: nothing captured yet; call the step first (a step that "
+                "runs eagerly, e.g. with hooks on a parameter or under no_grad, is not captured)"
+            )
         return latest[0].source
 
     latest: list[_Tape | None] = [None]
