@@ -334,14 +334,8 @@ class _Compiler:
 
 
 def _fitted(grad: Any, shape: tuple, dtype: np.dtype, op_name: str) -> np.ndarray:
-    """`grad` as an array of `shape` and `dtype`, reduced and cast as the engine does."""
-    if type(grad) is not np.ndarray:  # numpy gives scalars for 0-d results
-        grad = np.asarray(grad)
-    if grad.shape != shape:
-        grad = engine.sum_to(grad, shape, op_name)
-    if grad.dtype != dtype:
-        grad = grad.astype(dtype)
-    return grad
+    """`grad` reduced and cast as the engine does; an array (numpy gives 0-d scalars)."""
+    return np.asarray(engine.fit(np.asarray(grad), shape, dtype, op_name))
 
 
 def capture_backward(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:

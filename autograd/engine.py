@@ -157,10 +157,8 @@ class _Walk:
             if not plain or type(input_grad) is not np.ndarray:
                 input_grad = self.as_travelling(input_grad)
             data = tensor.data
-            if input_grad.shape != data.shape:
-                input_grad = self.as_travelling(sum_to(input_grad, data.shape, node.name))
-            if input_grad.dtype != data.dtype:  # a gradient has its tensor's dtype
-                input_grad = input_grad.astype(data.dtype)
+            if input_grad.shape != data.shape or input_grad.dtype != data.dtype:
+                input_grad = self.as_travelling(fit(input_grad, data.shape, data.dtype, node.name))
             if self.check_finite:
                 function._check_finite(_array(input_grad), node.name, "backward", node.site)
             if sent is not None:
@@ -256,6 +254,15 @@ def _reverse_topological_order(roots: Sequence[Tensor]) -> list[Node]:
 
 
 _CREATION_ORDER = operator.attrgetter("order")
+
+
+def fit(grad: Any, shape: tuple, dtype: np.dtype, op_name: str) -> Any:
+    """An input's gradient as the input is: summed over broadcast axes, in its dtype."""
+    if grad.shape != shape:
+        grad = sum_to(grad, shape, op_name)
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
+    return grad
 
 
 def sum_to(grad: Tensor, shape: tuple, op_name: str = "backward") -> Tensor:
