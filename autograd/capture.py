@@ -241,6 +241,8 @@ class _Compiler:
                 return key
         if isinstance(value, np.dtype):
             key = value.name
+        elif isinstance(value, type) and issubclass(value, np.generic):
+            key = f"{value.__name__}_scalar"
         else:
             key = value.__name__ if isinstance(value, type) else prefix
         if key in self.namespace:
@@ -323,10 +325,12 @@ class _Compiler:
                 continue
             like = self.recorder.held[slot].data
             shape, dtype = self.literal(like.shape, "shape"), self.name(like.dtype, "dtype")
+            fits = f"isinstance(di, ARRAYS) and di.shape == {shape} and di.dtype == {dtype}"
+            if like.ndim == 0:  # a numpy scalar of the dtype, told by its type alone (W1)
+                fits = f"type(di) is {self.name(like.dtype.type, 'scalar')} or {fits}"
             lines += [
                 f"        if (di := d[{position}]) is not None:",
-                f"            if not (isinstance(di, ARRAYS) and di.shape == {shape} "
-                f"and di.dtype == {dtype}):",
+                f"            if not ({fits}):",
                 f"                di = fitted(di, {shape}, {dtype}, {entry.op.__name__!r})",
                 f"            g{slot} = di if g{slot} is None else g{slot} + di",
             ]

@@ -88,6 +88,23 @@ class Neg(Primitive):
         return -g
 
 
+def power(a, b):
+    """numpy's a ** b; where both are single numbers, numpy's scalar pow on them.
+
+    Speed, and one result for both engines: the scalar pow costs a tenth of the ufunc on
+    0-d arrays, and it differs from the ufunc in the last bit for some arguments, so 0-d
+    arrays (eager) and numpy scalars (a captured replay) must both take it.
+    """
+    if getattr(a, "ndim", 0) == 0 and getattr(b, "ndim", 0) == 0:
+        return _number(a) ** _number(b)
+    return np.power(a, b)
+
+
+def _number(x):
+    """A 0-d array as a numpy scalar; numbers as they are."""
+    return x[()] if type(x) is np.ndarray else x
+
+
 class Pow(Primitive):
     """a ** b   ->   da = g b a**(b-1),  db = g a**b log(a)   (b = 0 gives da = 0)"""
 
@@ -95,7 +112,7 @@ class Pow(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        out = power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -104,10 +121,9 @@ class Pow(Primitive):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
-        if need_a:  # on arrays np.power, not **: on numpy scalars (0-d values in a captured
-            # replay) ** is libm's pow, which differs from numpy's pow ufunc in the last bit
-            power = a ** (b - 1) if isinstance(a, Tensor) else np.power(a, b - 1)
-            grad_a = g * 0 if type(b) in (int, float) and b == 0 else g * b * power
+        if need_a:
+            a_pow = a ** (b - 1) if isinstance(a, Tensor) else power(a, b - 1)
+            grad_a = g * 0 if type(b) in (int, float) and b == 0 else g * b * a_pow
         if need_b:
             if isinstance(a, (int, float)):  # a Python-number base: log in out's dtype
                 a = np.asarray(a, dtype=out.dtype)

@@ -260,6 +260,22 @@ def test_power_closed_forms():
     np.testing.assert_allclose(b.grad.data, a.data**b.data * np.log(a.data), rtol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_power_of_single_numbers_is_numpys_scalar_pow_in_the_input_dtype(dtype):
+    """0-d values take numpy's scalar pow (what a captured replay's numpy scalars take);
+    arrays take the ufunc. Both keep a float32 input float32."""
+    values = np.linspace(0.1, 3.0, 50, dtype=dtype)
+    for v in values:
+        x = ag.tensor(v, requires_grad=True)
+        y = x**2.5
+        y.backward()
+        assert y.data.dtype == dtype and x.grad.dtype == dtype
+        assert y.data == v**2.5 and x.grad.data == 2.5 * v**1.5
+        assert (2.0**x).data == 2.0**v and (2.0**x).data.dtype == dtype
+    array = ag.tensor(values) ** 2.5
+    np.testing.assert_array_equal(array.data, np.power(values, 2.5))
+
+
 def test_broadcast_gradients_are_summed_back_to_each_input():
     a = ag.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     b = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
