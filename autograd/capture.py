@@ -151,9 +151,6 @@ class _Recorder:
         self.entries.append(_Entry(op, inputs, kwargs, needs, slot, output.grad_fn is not None))
 
 
-_ARRAYS = (np.ndarray, np.generic)  # values and gradients in a replay (0-d: scalars)
-
-
 class _Tape:
     """A captured loss function for one signature, compiled to straight-line Python.
 
@@ -228,7 +225,7 @@ class _Compiler:
         self.namespace: dict[str, Any] = {
             "Context": _ReplayContext,
             "fitted": _fitted,
-            "ARRAYS": _ARRAYS,
+            "ndarray": np.ndarray,
             "seed": seed,
             "array": np.array,
             "asarray": np.asarray,
@@ -325,7 +322,9 @@ class _Compiler:
                 continue
             like = self.recorder.held[slot].data
             shape, dtype = self.literal(like.shape, "shape"), self.name(like.dtype, "dtype")
-            fits = f"isinstance(di, ARRAYS) and di.shape == {shape} and di.dtype == {dtype}"
+            # the usual case, cheaply: an ndarray of the shape and numpy's own dtype object
+            # (anything else, however it compares, goes through `fitted`)
+            fits = f"type(di) is ndarray and di.shape == {shape} and di.dtype is {dtype}"
             if like.ndim == 0:  # a numpy scalar of the dtype, told by its type alone (W1)
                 fits = f"type(di) is {self.name(like.dtype.type, 'scalar')} or {fits}"
             lines += [

@@ -84,6 +84,30 @@ def test_overhead_refuses_a_case_that_computes_something_else():
         overhead.check_same_values("a * b", funcs)
 
 
+def test_kernel_comparison_times_the_same_numbers_in_numpy_and_torch():
+    torch = pytest.importorskip("torch", reason="optional benchmark peer: pip install torch")
+    from benchmarks import kernels
+
+    found = kernels.cases(torch)
+    assert len(found) == 2 * len(kernels.LAYERS) + 2
+    for name, funcs in found.items():
+        kernels.check_same_values(name, funcs)
+    funcs = dict(found[next(iter(found))])
+    funcs["torch"] = lambda: torch.zeros(1)
+    with pytest.raises(AssertionError, match="torch and numpy disagree"):
+        kernels.check_same_values("broken", funcs)
+
+
+def test_kernel_comparison_says_what_to_install_without_torch(monkeypatch, capsys):
+    from benchmarks import kernels, threads
+
+    for name in threads.THREAD_ENV + ("XLA_FLAGS",):
+        monkeypatch.setenv(name, "1")  # restored afterwards
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch raises ImportError
+    assert kernels.main([]) == {}
+    assert "pip install torch" in capsys.readouterr().out
+
+
 def test_line_profile_of_a_step_covers_the_engine_and_the_ops_it_records(capsys):
     pytest.importorskip("line_profiler", reason="pip install line_profiler (in the test extra)")
     from benchmarks import profile
