@@ -62,7 +62,7 @@ class Tensor:
     __hash__ = object.__hash__  # == is elementwise, but tensors can still be dict keys
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self.data = as_array(data, dtype)
+        self.data = data if type(data) is np.ndarray and dtype is None else as_array(data, dtype)
         self.grad: Tensor | None = None
         self.grad_fn = None
         self._hooks: dict | None = None
