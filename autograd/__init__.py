@@ -30,6 +30,7 @@ from .creation import (
 from .function import AnomalyError, Domain, Function, Node, Primitive
 from .functional import grad, gradients, hessian, hvp, jacobian, value_and_grad
 from .mode import (
+    call_in_scope,
     detect_anomaly,
     enable_grad,
     graph_scope,

@@ -270,7 +270,7 @@ class Function:
                 if a is output:
                     break  # ... unless forward handed back an input unchanged
             else:
-                output.flags.writeable = False
+                output.setflags(write=False)
         if ctx._saved:
             ctx._resolve_saved(arrays, raw, output)
         if state.anomaly_enabled:

@@ -129,10 +129,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with ag.graph_scope(self):  # nodes recorded here carry this module in node.scope
-            output = self.forward(*args, **kwargs)
-        for hook in tuple(self._forward_hooks.values()):
-            hook(self, args, output)
+        # nodes recorded in forward carry this module in node.scope (ag.graph_scope)
+        output = ag.call_in_scope(self, self.forward, *args, **kwargs)
+        if self._forward_hooks:
+            for hook in tuple(self._forward_hooks.values()):
+                hook(self, args, output)
         return output
 
     def register_forward_hook(self, hook: Callable[[Module, tuple, Any], None]) -> RemovableHandle:

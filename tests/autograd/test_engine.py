@@ -184,6 +184,23 @@ def test_no_grad_restores_mode_after_an_exception():
     assert ag.is_grad_enabled()
 
 
+def test_call_in_scope_labels_nodes_as_graph_scope_does_and_restores_after_errors():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    with ag.graph_scope("outer"):
+        by_block = ag.tanh(x)
+        by_call = ag.call_in_scope("inner", lambda t, k: ag.tanh(t) * k, x, k=2.0)
+    assert by_block.grad_fn.scope == ("outer",)
+    assert by_call.grad_fn.scope == ("outer", "inner")
+    assert by_call.grad_fn.inputs[0].grad_fn.scope == ("outer", "inner")
+
+    def broken(t):
+        raise KeyError("inside")
+
+    with pytest.raises(KeyError):
+        ag.call_in_scope("inner", broken, x)
+    assert ag.tanh(x).grad_fn.scope == ()
+
+
 def test_grad_mode_is_thread_local():
     seen = {}
     inside = threading.Event()
