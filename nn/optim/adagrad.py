@@ -29,6 +29,7 @@ class Adagrad(Optimizer):
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        maximize: bool = False,
     ) -> None:
         check_hyperparameter("Adagrad", "learning rate lr", lr)
         check_hyperparameter("Adagrad", "lr_decay", lr_decay)
@@ -39,6 +40,7 @@ class Adagrad(Optimizer):
             lr=lr,
             lr_decay=lr_decay,
             weight_decay=weight_decay,
+            maximize=maximize,
             initial_accumulator_value=initial_accumulator_value,
             eps=eps,
         )

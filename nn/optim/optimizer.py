@@ -25,6 +25,9 @@ class Optimizer:
 
         Adam([{"params": model[0].parameters(), "lr": 1e-2},
               {"params": model[2].parameters()}], lr=1e-3)
+
+    Every optimiser takes `maximize=False`; with True it ascends the objective, its rule
+    applied to -g in place of g (as in PyTorch: before weight decay and momentum).
     """
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
@@ -80,7 +83,10 @@ class Optimizer:
                         state = self.state.get(param)
                         if state is None:
                             state = self.state[param] = {}
-                        self.update(param, param.grad.data, state, group)
+                        grad = param.grad.data
+                        if group.get("maximize", False):  # ascend: every rule sees -g
+                            grad = -grad
+                        self.update(param, grad, state, group)
         return loss
 
     def update(self, param: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:

@@ -32,6 +32,7 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
+        maximize: bool = False,
     ) -> None:
         check_hyperparameter("RMSprop", "learning rate lr", lr)
         check_hyperparameter("RMSprop", "alpha", alpha)
@@ -43,6 +44,7 @@ class RMSprop(Optimizer):
             alpha=alpha,
             eps=eps,
             weight_decay=weight_decay,
+            maximize=maximize,
             momentum=momentum,
             centered=centered,
         )

@@ -30,6 +30,7 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
+        maximize: bool = False,
     ) -> None:
         check_hyperparameter("SGD", "learning rate lr", lr)
         check_hyperparameter("SGD", "momentum", momentum)
@@ -42,6 +43,7 @@ class SGD(Optimizer):
             dampening=dampening,
             nesterov=nesterov,
             weight_decay=weight_decay,
+            maximize=maximize,
         )
         super().__init__(params, defaults)
 

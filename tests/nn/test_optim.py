@@ -114,11 +114,37 @@ def test_each_step_follows_the_update_equations(cls, kwargs, reference):
         )
 
 
+@pytest.mark.parametrize("cls, kwargs, reference", CASES)
+def test_maximize_applies_the_rule_to_the_negated_gradient(cls, kwargs, reference):
+    """PyTorch's definition: maximize=True on g is the minimising rule on -g, from the
+    first line (before weight decay and momentum), so paths match bit for bit."""
+    ascending, descending = nn.Parameter(P0.copy()), nn.Parameter(P0.copy())
+    up = cls([ascending], maximize=True, **kwargs)
+    down = cls([descending], **kwargs)
+    for g in GRADS:
+        ascending.grad, descending.grad = ag.Tensor(g), ag.Tensor(-g)
+        up.step()
+        down.step()
+        np.testing.assert_array_equal(ascending.data, descending.data)
+        np.testing.assert_array_equal(ascending.grad.data, g)  # .grad itself is untouched
+    assert not np.allclose(ascending.data, P0)
+
+
+def test_maximize_climbs_a_concave_objective():
+    x = nn.Parameter(np.array([3.0, -2.0]))
+    optimizer = optim.SGD([x], lr=0.1, maximize=True)
+    for _ in range(100):
+        optimizer.zero_grad()
+        (-((x - 1.0) ** 2)).sum().backward()  # maximum at x = 1
+        optimizer.step()
+    np.testing.assert_allclose(x.data, [1.0, 1.0], atol=1e-8)
+
+
 def test_defaults_are_pytorchs():
     p = [nn.Parameter(np.zeros(1))]
     assert optim.SGD(p).defaults["lr"] == 1e-3
     assert optim.Adam(p).defaults == dict(
-        lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False
+        lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False
     )
     assert optim.AdamW(p).defaults["weight_decay"] == 1e-2
     assert optim.RMSprop(p).defaults["alpha"] == 0.99 and optim.RMSprop(p).defaults["lr"] == 1e-2
