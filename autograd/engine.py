@@ -78,7 +78,7 @@ def backward(
                 if wanted_nodes and id(node) in wanted_nodes:
                     found[wanted_nodes[id(node)]] = walk.as_tensor(grad)
                 elif inputs is None and node.retained is not None:
-                    _retain(node, walk.as_tensor(grad), create_graph, walk)
+                    _retain(node, grad, walk)
                 walk.propagate(node, grad)
             if not retain_graph:
                 node.release()
@@ -94,7 +94,7 @@ def backward(
         if leaf.requires_grad:
             if leaf._hooks:
                 grad = walk.run_hooks(leaf._hooks, grad)
-            accumulate_grad(leaf, walk.as_tensor(grad), create_graph, walk)
+            accumulate_grad(leaf, grad, walk)
     return None
 
 
@@ -284,18 +284,19 @@ def sum_to(grad: Tensor, shape: tuple, op_name: str = "backward") -> Tensor:
     return grad.reshape(shape) if grad.shape != shape else grad
 
 
-def _retain(node: Node, grad: Tensor, create_graph: bool, walk: _Walk) -> None:
+def _retain(node: Node, grad: Any, walk: _Walk) -> None:
     tensor = node.retained()
     if tensor is not None:
-        accumulate_grad(tensor, grad, create_graph, walk)
+        accumulate_grad(tensor, grad, walk)
 
 
-def accumulate_grad(tensor: Tensor, grad: Tensor, create_graph: bool, walk: _Walk) -> None:
-    """`.grad += grad`, never writing into a buffer someone else may hold."""
-    if create_graph:
-        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+def accumulate_grad(tensor: Tensor, grad: Any, walk: _Walk) -> None:
+    """`.grad += grad` (grad in the walk's currency), never writing into a buffer someone
+    else may hold."""
+    if walk.plain:
+        deliver(tensor, grad, walk.delivered)
     else:
-        deliver(tensor, grad.data, walk.delivered)
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
 
 
 def deliver(tensor: Tensor, grad: np.ndarray, delivered: set[int]) -> None:
