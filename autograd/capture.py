@@ -269,7 +269,17 @@ class _Compiler:
         scalars = [i for i in range(self.n_args) if recorder.held[i].ndim == 0]
         for i in scalars:  # numpy's scalar arithmetic: the 0-d ufuncs' bits, 10x faster (W1)
             lines.append(f"    v{i} = v{i}[()]  # a 0-d argument as a numpy scalar")
-        lines.append("    # forward: each op's formula on values v<slot>; c<k> is op k's context")
+        lines += [
+            "    # forward: each op's formula on values v<slot>; c<k>, op k's context, holds",
+            "    # what its backward needs. A value is deleted after its last use here, a",
+            "    # context after its backward (as eager backward releases a node), so",
+            "    # activations are freed during the walk.",
+        ]
+        last_use: dict[int, int] = {}
+        for k, entry in enumerate(recorder.entries):
+            for slot in entry.inputs:
+                last_use[slot] = k
+        kept = {*range(self.n_args), *recorder.leaves, self.loss_slot, *recorder.constants}
         for k, entry in enumerate(recorder.entries):
             op = self.name(entry.op, "op")
             args = [f"c{k}"] + [
@@ -281,6 +291,12 @@ class _Compiler:
             args += [f"{key}={self.literal(v, 'argument')}" for key, v in entry.kwargs.items()]
             lines.append(f"    c{k} = Context({entry.needs!r})")
             lines.append(f"    v{entry.output} = {op}.forward({', '.join(args)})")
+            dead = [s for s in dict.fromkeys(entry.inputs) if last_use[s] == k and s not in kept]
+            if entry.output not in last_use and entry.output not in kept:
+                dead.append(entry.output)  # a result no later op reads
+            dead = [f"v{s}" for s in dead] + ([] if entry.recorded else [f"c{k}"])
+            if dead:
+                lines.append(f"    del {', '.join(dead)}")
         graded = {s for e in recorder.entries for s, n in zip(e.inputs, e.needs) if n}
         lines += [
             "    # backward, newest op first: gradients g<slot>, each share fitted to its",
@@ -314,6 +330,7 @@ class _Compiler:
         lines = [
             f"    if g{out} is not None:",
             f"        d = {op}.backward(c{k}, g{out})",
+            f"        del c{k}",  # its saved values go, as eager backward releases the node
             f"        g{out} = None",  # used: freed, as eager backward frees it
             "        d = d if type(d) is tuple else (d,)",
         ]

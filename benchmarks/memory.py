@@ -1,7 +1,9 @@
 """Peak memory of training, measured with tracemalloc (numpy reports its buffers to it).
 
 Only engines whose arrays live in numpy memory are measurable this way: numpy-ref,
-chainrule, MyGrad, HIPS autograd. PyTorch and JAX allocate outside Python's tracer.
+chainrule (eager, captured, raw), MyGrad, HIPS autograd. PyTorch and JAX allocate outside
+Python's tracer. A captured step's first step is its capture (an eager run that also
+records the tape); its replays are the steps after.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from dataclasses import dataclass
 from benchmarks.engines.base import Engine
 from benchmarks.workloads import Workload
 
-MEASURABLE = ("numpy-ref", "chainrule", "chainrule-raw", "mygrad", "hips-autograd")
+MEASURABLE = (
+    "numpy-ref",
+    "chainrule",
+    "chainrule-captured",
+    "chainrule-raw",
+    "mygrad",
+    "hips-autograd",
+)
 
 
 @dataclass(frozen=True)

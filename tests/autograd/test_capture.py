@@ -322,3 +322,35 @@ def test_tensors_from_before_the_call_are_read_afresh_at_every_replay():
         step(x)
         np.testing.assert_array_equal(w.grad.data, x * value + frozen.data)
         assert scale.grad is None and frozen.grad is None
+
+
+def test_a_replay_frees_activations_during_backward_as_eager_backward_does():
+    """Values are deleted after their last forward use and contexts after their backward.
+    An eager graph also keeps each node's inputs (here the six pre-tanh (1024, 64)
+    activations, which no backward needs) until the walk releases it; a replay keeps only
+    what the backward formulas saved, so its peak is lower (tracemalloc sees numpy).
+    Kept until return, as before, the contexts put the replay above the eager peak."""
+    import tracemalloc
+
+    layers = []
+    for _ in range(6):
+        layers += [nn.Linear(64, 64), nn.Tanh()]
+    model = nn.Sequential(*layers, nn.Linear(64, 1))
+    loss_fn = nn.MSELoss()
+    x, y = rng.normal(size=(1024, 64)), rng.normal(size=(1024, 1))
+    step = capture_backward(lambda xb, yb: loss_fn(model(xb), yb))
+    step(x, y)  # the capture
+
+    def peak(run) -> int:
+        model.zero_grad()
+        tracemalloc.start()
+        try:
+            run()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    eager = peak(lambda: loss_fn(model(ag.Tensor(x)), ag.Tensor(y)).backward())
+    replay = peak(lambda: step(x, y))
+    activation = 1024 * 64 * 8
+    assert replay < eager - 4 * activation, (replay, eager)
