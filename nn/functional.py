@@ -428,9 +428,7 @@ class CrossEntropy(ag.Primitive):
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, q: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x, q)
-        shifted = x - x.max(axis=1, keepdims=True)
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        ctx.log_probs = log_probs  # reused by the plain backward
+        ctx.log_probs = log_probs = _log_softmax_classes(x)  # reused by the plain backward
         return -(q * log_probs).sum(axis=1)
 
     @staticmethod
@@ -466,14 +464,11 @@ class LabelCrossEntropy(ag.Primitive):
 
     @staticmethod
     def forward(ctx, x, labels, ignore_index=-100, reduction="mean", squeeze=False):
-        labels = _label_shaped("cross_entropy", labels, x.shape, squeeze)
-        ctx.ignored = ignored = _check_labels("cross_entropy", labels, x.shape[1], ignore_index)
-        if ignored is not None:
-            labels = np.where(ignored, 0, labels)
+        labels, ignored = _prepared_labels("cross_entropy", labels, x.shape, squeeze, ignore_index)
+        ctx.ignored = ignored
         ctx.save_for_backward(x)
-        shifted = x - x.max(axis=1, keepdims=True)
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        ctx.log_probs, ctx.at_labels = log_probs, _label_index(labels)
+        ctx.log_probs = log_probs = _log_softmax_classes(x)
+        ctx.at_labels = _label_index(labels)
         picked = log_probs[ctx.at_labels]  # log p_n[y_n], a new array
         if ignored is not None:
             picked[ignored] = 0
@@ -600,6 +595,24 @@ def _label_shaped(name: str, labels: np.ndarray, shape: tuple, squeeze: bool) ->
     return labels
 
 
+def _prepared_labels(
+    name: str, labels: np.ndarray, shape: tuple, squeeze: bool, ignore_index: int | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Labels for logits of `shape`, checked, with ignored ones set to class 0 (a valid
+    index; their losses and gradients are zeroed by the caller), and the ignored mask."""
+    labels = _label_shaped(name, labels, shape, squeeze)
+    ignored = _check_labels(name, labels, shape[1], ignore_index)
+    if ignored is not None:
+        labels = np.where(ignored, 0, labels)
+    return labels, ignored
+
+
+def _log_softmax_classes(x: np.ndarray) -> np.ndarray:
+    """log softmax over the class axis 1, shifted by the max: finite for any finite x."""
+    shifted = x - x.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
 def _label_index(labels: np.ndarray) -> tuple:
     """Index of the entries (n, labels[n, ...], ...) of an (N, C, ...) array."""
     if labels.ndim == 1:
@@ -672,10 +685,7 @@ class LabelTargets(ag.Primitive):
         num_classes = shape[1]
         if class_weight is not None:
             class_weight = class_weight.astype(dtype, copy=False)
-        labels = _label_shaped(name, labels, shape, squeeze)
-        ignored = _check_labels(name, labels, num_classes, ignore_index)
-        if ignored is not None:
-            labels = np.where(ignored, 0, labels)
+        labels, ignored = _prepared_labels(name, labels, shape, squeeze, ignore_index)
         ones = class_weight is None
         label_weight = np.ones(labels.shape, dtype) if ones else class_weight[labels]
         if ignored is not None:
