@@ -89,7 +89,7 @@ def profile_lines(runner, steps: int) -> None:
     hot += [function.Node.release, function.Node._resolve_saved]
     for function_ in hot:
         profiler.add_function(function_)
-    runner.step()  # find the ops this step records, and profile their backward formulas
+    # the ops one step records: profile their backward formulas too
     ops = {node.op for node in _nodes_of_one_step(runner)}
     for op in sorted(ops, key=lambda op: op.__name__):
         profiler.add_function(op.backward)
