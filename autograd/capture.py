@@ -169,7 +169,7 @@ class _Tape:
             )
         self.leaves = recorder.leaves
         self.leaf_layout = [
-            (t, t.data.shape, t.data.dtype, t.requires_grad) for t in self.leaves.values()
+            (t, t._data.shape, t._data.dtype, t.requires_grad) for t in self.leaves.values()
         ]
         held = recorder.held
         self.tensors = list(self.leaves.values())
@@ -188,7 +188,7 @@ class _Tape:
         """The tensors from before the call keep their shapes, dtypes and requires_grad, and
         have no hooks (else the function is captured again)."""
         for leaf, shape, dtype, requires_grad in self.leaf_layout:
-            data = leaf.data
+            data = leaf._data
             if data.shape != shape or data.dtype != dtype or leaf.requires_grad != requires_grad:
                 return False
             if leaf._hooks:
@@ -197,7 +197,7 @@ class _Tape:
 
     def replay(self, arguments: list[Tensor]) -> np.ndarray:
         """Forward then backward; gradients land in `.grad` as with backward()."""
-        loss, grads = self.run(*[a.data for a in arguments], *[t.data for t in self.tensors])
+        loss, grads = self.run(*[a._data for a in arguments], *[t._data for t in self.tensors])
         receivers = self.grad_leaves
         if self.grad_arguments:
             receivers = [arguments[i] for i in self.grad_arguments] + receivers
@@ -337,7 +337,7 @@ class _Compiler:
         for position, (slot, needed) in enumerate(zip(entry.inputs, entry.needs)):
             if not needed:
                 continue
-            like = self.recorder.held[slot].data
+            like = self.recorder.held[slot]._data
             shape, dtype = self.literal(like.shape, "shape"), self.name(like.dtype, "dtype")
             # the usual case, cheaply: an ndarray of the shape and numpy's own dtype object
             # (anything else, however it compares, goes through `fitted`)
@@ -377,7 +377,7 @@ def capture_backward(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
         for a in args:
             tensor = a if isinstance(a, Tensor) else Tensor(a)
             arguments.append(tensor)
-            signature.append((tensor.data.shape, tensor.data.dtype, tensor.requires_grad))
+            signature.append((tensor._data.shape, tensor._data.dtype, tensor.requires_grad))
         if not state.grad_enabled or state.anomaly_enabled:
             return _eager(fn, arguments)
         tape = tapes.get(key := tuple(signature))

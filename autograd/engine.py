@@ -121,7 +121,7 @@ class _Walk:
     def as_travelling(self, grad: Any) -> Any:
         """A gradient in this walk's currency: an ndarray (plain) or a Tensor."""
         if self.plain:
-            grad = grad.data if isinstance(grad, Tensor) else grad
+            grad = grad._data if isinstance(grad, Tensor) else grad
             return grad if type(grad) is np.ndarray else np.asarray(grad)
         return grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), False, None)
 
@@ -156,7 +156,7 @@ class _Walk:
                 continue
             if not plain or type(input_grad) is not np.ndarray:
                 input_grad = self.as_travelling(input_grad)
-            data = tensor.data
+            data = tensor._data
             if input_grad.shape != data.shape or input_grad.dtype != data.dtype:
                 input_grad = self.as_travelling(fit(input_grad, data.shape, data.dtype, node.name))
             if self.check_finite:
@@ -222,7 +222,7 @@ def _seed_grad(root: Tensor, grad: Any, plain: bool) -> Any:
             f"backward: grad has shape {grad.shape} but the tensor has shape {root.shape}; "
             "they must match."
         )
-    return np.array(grad.data) if plain else grad  # plain: a copy, never alias the caller's
+    return np.array(grad._data) if plain else grad  # plain: a copy, never alias the caller's
 
 
 def _reverse_topological_order(roots: Sequence[Tensor]) -> list[Node]:
@@ -304,7 +304,7 @@ def deliver(tensor: Tensor, grad: np.ndarray, delivered: set[int]) -> None:
     unless its buffer went to another `.grad` already (ids in `delivered`) or is
     read-only, so that no two `.grad`s share memory (in-place clipping stays local)."""
     if tensor.grad is not None:
-        tensor.grad = Tensor._make(tensor.grad.data + grad, False, None)
+        tensor.grad = Tensor._make(tensor.grad._data + grad, False, None)
         return
     owner = grad if grad.base is None else grad.base
     if id(owner) in delivered or not grad.flags.writeable:
@@ -314,4 +314,4 @@ def deliver(tensor: Tensor, grad: np.ndarray, delivered: set[int]) -> None:
 
 
 def _array(grad: Any) -> Any:
-    return grad.data if isinstance(grad, Tensor) else grad
+    return grad._data if isinstance(grad, Tensor) else grad

@@ -160,7 +160,7 @@ class Node:
                 values.append(Tensor._make(value, True, self))
                 continue
             tensor = self.inputs[index]
-            if isinstance(tensor, Tensor) and tensor.data is not value:
+            if isinstance(tensor, Tensor) and tensor._data is not value:
                 raise RuntimeError(
                     f"{self.name}: input {index} had its .data replaced after the forward "
                     "pass, so it no longer holds the values this graph was built with; "
@@ -243,7 +243,7 @@ class Function:
         any_tensor = False
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                arrays.append(a._data)
                 needs.append(a.requires_grad)
                 any_tensor = True
             else:

@@ -154,7 +154,7 @@ def _mark_inputs(args: tuple, nums: tuple) -> tuple[tuple, list[Tensor], bool]:
             nested = True  # differentiated by an outer transform: keep the connection
             inputs.append(value)
             continue
-        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        array = np.asarray(value._data if isinstance(value, Tensor) else value)
         if array.dtype.kind not in "fc":
             array = array.astype(get_default_dtype())
         args[i] = Tensor._make(array, True, None)
@@ -167,14 +167,14 @@ def _like(original: Any, result: Tensor, nested: bool) -> Any:
     if isinstance(original, Tensor):
         return result if nested else result.detach()
     if isinstance(original, np.ndarray):
-        return np.asarray(result.data)
+        return np.asarray(result._data)
     if isinstance(original, (int, float, np.generic)) and result.size == 1:
         return result.item()
-    return np.asarray(result.data)
+    return np.asarray(result._data)
 
 
 def _zeros_if_none(g: Tensor | None, x: Tensor) -> Tensor:
-    return g if g is not None else Tensor(np.zeros_like(x.data))
+    return g if g is not None else Tensor(np.zeros_like(x._data))
 
 
 def _check_scalar(out: Any, name: str) -> None:

@@ -11,7 +11,7 @@ never give a silently wrong gradient. Two rules:
 
 Either way, a change is refused where it is attempted:
 
-* a write straight into it, `t.data[0] = 5` or `t.data -= 1`, is refused by numpy
+* a write straight into it, `t._data[0] = 5` or `t._data -= 1`, is refused by numpy
   ("assignment destination is read-only");
 * an in-place Tensor op, `t -= 0.5` under `no_grad()`, raises a `RuntimeError`
   naming the op that saved the values.

@@ -1,7 +1,7 @@
 """`Tensor`: a numpy array that remembers how it was computed.
 
-A tensor holds `.data` (a numpy ndarray), `.requires_grad`, `.grad_fn` (the node of
-the op that made it, None for leaves) and, after backward, `.grad`. Every operator
+A tensor holds `._data` (its numpy ndarray), `.requires_grad`, `.grad_fn` (the node
+of the op that made it, None for leaves) and, after backward, `.grad`. Every operator
 and method below is a thin call into an op of `autograd.ops`: the ops hold the math.
 """
 
@@ -40,7 +40,7 @@ def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
     arrays and scalars keep their dtype unless `dtype` is given.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data, dtype=dtype, copy=copy) if copy or dtype is not None else data
         return np.asarray(array)
@@ -57,12 +57,12 @@ class Tensor:
     `autograd.tensor(data)` copies (like `torch.tensor`).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
     __array_ufunc__ = None  # numpy defers to us: np_array * t calls t.__rmul__
     __hash__ = object.__hash__  # == is elementwise, but tensors can still be dict keys
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self.data = data if type(data) is np.ndarray and dtype is None else as_array(data, dtype)
+        self._data = data if type(data) is np.ndarray and dtype is None else as_array(data, dtype)
         self.grad: Tensor | None = None
         self.grad_fn = None
         self._hooks: dict | None = None
@@ -85,7 +85,7 @@ class Tensor:
     def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
         """Fast constructor for op results (no dtype rule, no checks)."""
         t = object.__new__(cls)
-        t.data, t.requires_grad, t.grad_fn, t.grad, t._hooks = (
+        t._data, t.requires_grad, t.grad_fn, t.grad, t._hooks = (
             data,
             requires_grad,
             grad_fn,
@@ -96,20 +96,28 @@ class Tensor:
 
     # --- attributes -----------------------------------------------------------------
     @property
+    def data(self) -> np.ndarray:
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -122,26 +130,26 @@ class Tensor:
         return ops.transpose(self)
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self._data)
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
         refuse_under_capture("item() (a tensor's value as a Python number)")
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item(): only a one-element tensor can be converted to a Python number, "
                 f"but this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self) -> np.ndarray:
         """The underlying numpy array (shared, not copied)."""
         refuse_under_capture("numpy()")
-        return self.data
+        return self._data
 
     def tolist(self) -> Any:
         refuse_under_capture("tolist()")
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -151,22 +159,22 @@ class Tensor:
 
     def __bool__(self) -> bool:
         refuse_under_capture("bool(tensor) (e.g. an `if` on a tensor)")
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; "
                 "use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         refuse_under_capture("np.asarray(tensor)")
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extras = []
-        if self.data.dtype != _default_dtype and self.data.dtype.kind == "f":
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype != _default_dtype and self._data.dtype.kind == "f":
+            extras.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name}>")
         elif self.requires_grad:
@@ -176,10 +184,10 @@ class Tensor:
     # --- autograd -------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing a gradient (in place); returns self."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise TypeError(
                 f"only floating tensors can require gradients, but this one has dtype "
-                f"{self.data.dtype}; convert it first, e.g. tensor(x, dtype=np.float64)"
+                f"{self._data.dtype}; convert it first, e.g. tensor(x, dtype=np.float64)"
             )
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError(
@@ -191,7 +199,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, cut from the graph (no grad_fn, no grad)."""
-        return Tensor._from_values(self.data)
+        return Tensor._from_values(self._data)
 
     def retain_grad(self) -> None:
         """Keep `.grad` for this non-leaf tensor after backward (leaves always keep it)."""
@@ -291,7 +299,7 @@ class Tensor:
 
     # --- comparisons: boolean results that carry no gradient -------------------------
     def _compare(self, other: Any, ufunc: np.ufunc) -> Tensor:
-        return Tensor._from_values(np.asarray(ufunc(self.data, _data(other))))
+        return Tensor._from_values(np.asarray(ufunc(self._data, _data(other))))
 
     def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
@@ -314,7 +322,7 @@ class Tensor:
     # --- in-place ops: never recorded; refused on values a live graph has saved -------
     def _in_place(self, symbol: str, ufunc: np.ufunc, other: Any) -> Tensor:
         self._check_writable(symbol, other)
-        ufunc(self.data, _data(other), out=self.data)
+        ufunc(self._data, _data(other), out=self._data)
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -331,7 +339,7 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_writable("[...] =", value)
-        self.data[ops.shape.normalize_index(index)] = _data(value)
+        self._data[ops.shape.normalize_index(index)] = _data(value)
 
     def zero_(self) -> Tensor:
         """Set every element to 0 in place."""
@@ -340,13 +348,13 @@ class Tensor:
     def fill_(self, value: float) -> Tensor:
         """Set every element to `value` in place."""
         self._check_writable("fill_", value)
-        self.data[...] = value
+        self._data[...] = value
         return self
 
     def copy_(self, source: Any) -> Tensor:
         """Copy `source`'s values into this tensor in place (broadcasting)."""
         self._check_writable("copy_", source)
-        np.copyto(self.data, _data(source))
+        np.copyto(self._data, _data(source))
         return self
 
     def _check_writable(self, symbol: str, other: Any) -> None:
@@ -358,8 +366,8 @@ class Tensor:
                 "graph. Write it out of place (x = x - y), or, to change values without "
                 "tracking (an optimiser step), wrap it in `with autograd.no_grad():`."
             )
-        if not self.data.flags.writeable:
-            owner = saved.frozen_by(self.data)
+        if not self._data.flags.writeable:
+            owner = saved.frozen_by(self._data)
             if owner is not None:
                 raise RuntimeError(
                     f"in-place {symbol}: this tensor's values (shape {self.shape}) are saved "
@@ -433,7 +441,7 @@ class Tensor:
         if dtype == self.dtype:
             return self
         if dtype.kind not in "fc" or self.dtype.kind not in "fc":
-            return Tensor._from_values(self.data.astype(dtype))
+            return Tensor._from_values(self._data.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
 
     def float(self) -> Tensor:
@@ -466,17 +474,17 @@ class Tensor:
 
     def argmax(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Indices of the maxima (no gradient)."""
-        return Tensor._from_values(np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims)))
+        return Tensor._from_values(np.asarray(np.argmax(self._data, axis=axis, keepdims=keepdims)))
 
     def argmin(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Indices of the minima (no gradient)."""
-        return Tensor._from_values(np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims)))
+        return Tensor._from_values(np.asarray(np.argmin(self._data, axis=axis, keepdims=keepdims)))
 
     def all(self, axis: Any = None) -> Tensor:
-        return Tensor._from_values(np.asarray(np.all(self.data, axis=axis)))
+        return Tensor._from_values(np.asarray(np.all(self._data, axis=axis)))
 
     def any(self, axis: Any = None) -> Tensor:
-        return Tensor._from_values(np.asarray(np.any(self.data, axis=axis)))
+        return Tensor._from_values(np.asarray(np.any(self._data, axis=axis)))
 
     def reshape(self, *shape: Any) -> Tensor:
         return ops.reshape(self, *shape)
@@ -524,7 +532,7 @@ class RemovableHandle:
 
 
 def _data(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 from . import engine, ops  # noqa: E402  (ops and the engine build on Tensor)

@@ -88,7 +88,7 @@ def check_same_values(name: str, funcs: dict[str, Thunk]) -> None:
     """The numpy, no_grad and recorded columns must compute the same numbers."""
     expected = np.asarray(funcs["numpy"]())
     for column in ("no_grad", "recorded"):
-        got = funcs[column]().data
+        got = funcs[column]()._data
         if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-12, atol=0):
             raise AssertionError(f"overhead: {name}: {column} differs from numpy")
 

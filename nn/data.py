@@ -28,7 +28,7 @@ class TensorDataset:
     def __init__(self, *arrays: Any) -> None:
         if not arrays:
             raise ValueError("TensorDataset: give at least one array")
-        self.arrays = tuple(a.data if isinstance(a, Tensor) else np.asarray(a) for a in arrays)
+        self.arrays = tuple(a._data if isinstance(a, Tensor) else np.asarray(a) for a in arrays)
         lengths = [len(a) if a.ndim else None for a in self.arrays]
         if None in lengths or len(set(lengths)) != 1:
             shapes = ", ".join(str(a.shape) for a in self.arrays)
@@ -141,7 +141,7 @@ def collate(samples: list[Any]) -> Any:
     first = samples[0]
     if isinstance(first, (tuple, list)):
         return tuple(collate(list(field)) for field in zip(*samples, strict=True))
-    return np.stack([s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples])
+    return np.stack([s._data if isinstance(s, Tensor) else np.asarray(s) for s in samples])
 
 
 def _to_tensors(batch: Any) -> Any:

@@ -97,7 +97,7 @@ def _stack(subset) -> tuple[np.ndarray, np.ndarray]:
 def _accuracy(model, X: np.ndarray, y: np.ndarray) -> float:
     model.eval()
     with ag.no_grad():
-        predicted = model(ag.Tensor(X)).argmax(axis=1).data
+        predicted = model(ag.Tensor(X)).argmax(axis=1)._data
     model.train()
     return float((predicted == y).mean())
 

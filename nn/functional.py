@@ -54,7 +54,7 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as in PyTorch)."""
     scaled = x * beta if beta != 1 else x
     smooth = ag.softplus(scaled) / beta if beta != 1 else ag.softplus(scaled)
-    return ag.where(scaled.data > threshold, x, smooth)
+    return ag.where(scaled._data > threshold, x, smooth)
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
@@ -508,7 +508,7 @@ class LabelCrossEntropy(ag.Primitive):
 
 
 def _as_array(value: Any) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
 
 
 def _check_reduction(name: str, reduction: str) -> None:

@@ -121,11 +121,11 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 
 def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
-    """Write `values` into tensor.data, in place when the array is writeable."""
-    if tensor.data.flags.writeable:
-        tensor.data[...] = values
+    """Write `values` into tensor._data, in place when the array is writeable."""
+    if tensor._data.flags.writeable:
+        tensor._data[...] = values
     else:  # saved by a live graph: give the tensor a new array, leave the graph its values
-        fresh = np.empty_like(tensor.data)
+        fresh = np.empty_like(tensor._data)
         fresh[...] = values
-        tensor.data = fresh
+        tensor._data = fresh
     return tensor

@@ -35,7 +35,7 @@ class Parameter(ag.Tensor):
 
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
         if isinstance(data, ag.Tensor):
-            data = data.data
+            data = data._data
         if not (isinstance(data, np.ndarray) and data.dtype.kind == "f"):
             data = np.array(data, dtype=ag.get_default_dtype())
         super().__init__(data, requires_grad=requires_grad)
@@ -219,7 +219,7 @@ class Module:
     # state ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         """{dotted name: copy of the parameter's array}, in registration order."""
-        return {name: param.data.copy() for name, param in self.named_parameters()}
+        return {name: param._data.copy() for name, param in self.named_parameters()}
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True
@@ -274,15 +274,15 @@ def _indent(text: str) -> str:
 
 
 def _as_array(value: Any) -> np.ndarray:
-    return value.data if isinstance(value, ag.Tensor) else np.asarray(value)
+    return value._data if isinstance(value, ag.Tensor) else np.asarray(value)
 
 
 def _copy_into(param: Parameter, value: np.ndarray) -> None:
     """Write `value` into the parameter: in place when allowed, else rebind (see optim)."""
-    if param.data.flags.writeable:
-        np.copyto(param.data, value, casting="same_kind")
+    if param._data.flags.writeable:
+        np.copyto(param._data, value, casting="same_kind")
     else:  # saved by a live graph: leave that graph its values
-        param.data = value.astype(param.dtype, copy=True)
+        param._data = value.astype(param.dtype, copy=True)
 
 
 def _load_error(module_name: str, report: IncompatibleKeys) -> RuntimeError:

@@ -82,7 +82,7 @@ def _is_flat(obj: dict) -> bool:
 
 
 def _array(value: Any) -> np.ndarray:
-    array = value.data if isinstance(value, Tensor) else np.asarray(value)
+    array = value._data if isinstance(value, Tensor) else np.asarray(value)
     if array.dtype.hasobject:
         raise TypeError("save: object arrays cannot be saved safely; use numeric arrays")
     return array

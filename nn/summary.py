@@ -110,7 +110,7 @@ def summary(
         output_shape=tuple(output.shape) if isinstance(output, Tensor) else None,
         total_params=sum(p.size for p in params),
         trainable_params=sum(p.size for p in params if p.requires_grad),
-        param_bytes=sum(p.data.nbytes for p in params),
+        param_bytes=sum(p._data.nbytes for p in params),
     )
     if verbose:
         print(result)

@@ -26,9 +26,9 @@ def clip_grad_norm_(
     if not grads:
         return 0.0
     if math.isinf(norm_type):
-        total = max(float(np.abs(g.data).max(initial=0.0)) for g in grads)
+        total = max(float(np.abs(g._data).max(initial=0.0)) for g in grads)
     else:
-        per_param = [np.sum(np.abs(g.data) ** norm_type) for g in grads]
+        per_param = [np.sum(np.abs(g._data) ** norm_type) for g in grads]
         total = float(np.sum(per_param) ** (1.0 / norm_type))
     factor = min(1.0, max_norm / (total + 1e-6))
     if factor < 1.0:
@@ -40,16 +40,16 @@ def clip_grad_norm_(
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clip every gradient entry into [-clip_value, clip_value], in place."""
     for grad in _grads(parameters):
-        if grad.data.flags.writeable:
-            np.clip(grad.data, -clip_value, clip_value, out=grad.data)
+        if grad._data.flags.writeable:
+            np.clip(grad._data, -clip_value, clip_value, out=grad._data)
         else:
-            grad.data = np.clip(grad.data, -clip_value, clip_value)
+            grad._data = np.clip(grad._data, -clip_value, clip_value)
 
 
 def grad_norms(model: Module) -> dict[str, float]:
     """{parameter name: 2-norm of its gradient} for every parameter that has one."""
     return {
-        name: float(np.linalg.norm(param.grad.data.ravel()))
+        name: float(np.linalg.norm(param.grad._data.ravel()))
         for name, param in model.named_parameters()
         if param.grad is not None
     }
@@ -66,7 +66,7 @@ def plot_grad_flow(model: Module, ax: Any = None) -> Any:
     names, means, maxima = [], [], []
     for name, param in model.named_parameters():
         if param.grad is not None:
-            magnitude = np.abs(param.grad.data)
+            magnitude = np.abs(param.grad._data)
             names.append(name)
             means.append(float(magnitude.mean()) if magnitude.size else 0.0)
             maxima.append(float(magnitude.max(initial=0.0)))
@@ -93,7 +93,7 @@ def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
 
 
 def _scale(grad: Tensor, factor: float) -> None:
-    if grad.data.flags.writeable:
-        grad.data *= factor
+    if grad._data.flags.writeable:
+        grad._data *= factor
     else:
-        grad.data = grad.data * factor
+        grad._data = grad._data * factor

@@ -217,7 +217,7 @@ def normalize_index(index: Any) -> Any:
 
     def one(part: Any) -> Any:
         if isinstance(part, Tensor):
-            return part.data
+            return part._data
         if isinstance(part, list):
             return np.asarray(part)
         return part

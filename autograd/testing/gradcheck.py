@@ -140,7 +140,7 @@ def _check(fn, inputs, eps, atol, rtol, mode, order) -> bool:
                 "inputs can be checked"
             )
 
-    leaves = [Tensor(np.array(tensors[i].data, copy=True), requires_grad=True) for i in checked]
+    leaves = [Tensor(np.array(tensors[i]._data, copy=True), requires_grad=True) for i in checked]
     args = list(tensors)
     for i, leaf in zip(checked, leaves):
         args[i] = leaf
@@ -207,7 +207,7 @@ def _vjp(outs, leaves, cotangents, create_graph: bool) -> list[Tensor]:
 
 def _numerical_columns(fn, tensors, checked, i, outs, directions, tol, mode) -> np.ndarray:
     """cols[d, k]: direction d times d(outputs)/d(input i)[k], by finite differences."""
-    base = {j: np.array(tensors[j].data, dtype=np.float64) for j in checked}
+    base = {j: np.array(tensors[j]._data, dtype=np.float64) for j in checked}
     x = base[i].astype(np.complex128) if mode == "complex" else base[i].copy()
     step = tol.eps * 1j if mode == "complex" else tol.eps
     matrix = np.stack(directions)  # (directions, total output elements)
@@ -241,11 +241,11 @@ def _evaluate(fn, tensors, base, i, x, outs, mode) -> np.ndarray:
             "drop the imaginary part); use mode='central'"
         )
     kind = np.complex128 if mode == "complex" else np.float64
-    return np.concatenate([np.asarray(r.data, dtype=kind).reshape(-1) for r in results])
+    return np.concatenate([np.asarray(r._data, dtype=kind).reshape(-1) for r in results])
 
 
 def _compare(rows, cols, i, leaf, outs, directions, tol, mode, order, checked) -> None:
-    analytic = np.stack([np.asarray(r.data, dtype=np.float64).reshape(-1) for r in rows])
+    analytic = np.stack([np.asarray(r._data, dtype=np.float64).reshape(-1) for r in rows])
     excess = np.abs(analytic - cols) - (tol.atol + tol.rtol * np.abs(cols))
     failed = ~(excess <= 0)  # a NaN on either side is a failure too
     if not failed.any():

@@ -111,7 +111,7 @@ def _check_plain_run(name: str, fn, args: tuple, out: Tensor) -> None:
         plain = fn(*args)
     if plain.grad_fn is not None or plain.requires_grad:
         raise AssertionError(f"check_op: {name} recorded a graph under no_grad()")
-    if plain.shape != out.shape or not np.array_equal(plain.data, out.data, equal_nan=True):
+    if plain.shape != out.shape or not np.array_equal(plain._data, out._data, equal_nan=True):
         raise AssertionError(
             f"check_op: {name} gives different values with and without recording "
             f"(shapes {plain.shape} and {out.shape})"

@@ -264,6 +264,6 @@ def avoid_points(domain: Domain, kwargs: dict) -> list[Any]:
             point = kwargs.get(point)
             if point is None:  # e.g. clip without hi: no kink there
                 continue
-            point = np.asarray(point.data if isinstance(point, Tensor) else point, dtype=float)
+            point = np.asarray(point._data if isinstance(point, Tensor) else point, dtype=float)
         points.append(point)
     return points

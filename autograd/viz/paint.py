@@ -277,11 +277,11 @@ class _Painter:
         if "name" in self.show and vertex.name:
             head.append(vertex.name)
         if "shape" in self.show:
-            head.append(labels.shape_and_dtype(tensor.data))
+            head.append(labels.shape_and_dtype(tensor._data))
         if head:
             lines.append(" ".join(head))
         if "data" in self.show:
-            lines.append("data " + labels.array(tensor.data))
+            lines.append("data " + labels.array(tensor._data))
         gradient, partial = self._gradient(vertex)
         if "grad" in self.show and gradient is not None:
             lines.append(("grad so far " if partial else "grad ") + labels.array(gradient))
@@ -315,7 +315,7 @@ class _Painter:
         if self.upto is not None:  # a backward frame: what steps 1..upto computed
             return self.trace.progress(tensor, self.upto)
         if tensor.grad is not None:
-            return tensor.grad.data, False
+            return tensor.grad._data, False
         if tensor.grad_fn is not None and self.trace is not None:
             return self.trace.gradient(tensor), False
         return None, False
@@ -323,7 +323,8 @@ class _Painter:
     def _nonfinite(self, vertex: Vertex) -> bool:
         if vertex.kind in TENSOR_KINDS:
             return not (
-                labels.is_finite(vertex.tensor.data) and labels.is_finite(self._gradient(vertex)[0])
+                labels.is_finite(vertex.tensor._data)
+                and labels.is_finite(self._gradient(vertex)[0])
             )
         if vertex.kind == CONSTANT:
             return not labels.is_finite(vertex.constant)
@@ -338,7 +339,7 @@ class _Painter:
         inputs = graph_inputs(vertex.node, self.trace)
         if inputs is None or not all(labels.is_finite(_data(item)) for item in inputs):
             return False
-        if not labels.is_finite(vertex.tensor.data):
+        if not labels.is_finite(vertex.tensor._data):
             return True  # forward: finite inputs, non-finite output
         step = self.trace.step_of(vertex.node) if self.trace is not None else None
         if step is None or (self.upto is not None and step.number > self.upto):
@@ -416,7 +417,7 @@ def _html(text: str) -> str:
 
 
 def _data(item: Any) -> Any:
-    return item.data if isinstance(item, Tensor) else item
+    return item._data if isinstance(item, Tensor) else item
 
 
 def _keys(model: Model) -> dict[Vertex, str]:

@@ -207,7 +207,7 @@ def latest_trace(root: Tensor) -> BackwardTrace | None:
 
 def _copy(gradient: Any) -> np.ndarray:
     """A private copy of a gradient (a Tensor or, in a plain backward, an ndarray)."""
-    return np.array(gradient.data if isinstance(gradient, Tensor) else gradient)
+    return np.array(gradient._data if isinstance(gradient, Tensor) else gradient)
 
 
 def _local_gradients(node: Node, upstream: Any, contributions: tuple) -> tuple | None:
@@ -225,7 +225,7 @@ def _local_gradients(node: Node, upstream: Any, contributions: tuple) -> tuple |
         if sent is None or gradient is None:
             local.append(None)
         else:
-            value = gradient.data if isinstance(gradient, Tensor) else gradient
+            value = gradient._data if isinstance(gradient, Tensor) else gradient
             local.append(np.array(value, dtype=sent.dtype).reshape(tensor.shape))
     return tuple(local)
 

@@ -20,7 +20,7 @@ from benchmarks.workloads import Workload
 
 
 def _grad_array(tensor) -> np.ndarray:
-    return np.array(tensor.grad.data, copy=True)
+    return np.array(tensor.grad._data, copy=True)
 
 
 class ChainruleRawMLP(EagerPrepared):
@@ -116,7 +116,7 @@ class ChainruleScalar(EagerPrepared):
         return x.grad
 
     def gradients(self) -> list[np.ndarray]:
-        return [np.asarray(self._grad().data)]
+        return [np.asarray(self._grad()._data)]
 
     def step(self) -> None:
         self._grad()

@@ -49,10 +49,10 @@ class Adagrad(Optimizer):
     def update(self, param: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
         if not state:
             state["step"] = 0
-            state["sum"] = np.full_like(param.data, group["initial_accumulator_value"])
+            state["sum"] = np.full_like(param._data, group["initial_accumulator_value"])
         state["step"] += 1
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data
+            grad = grad + group["weight_decay"] * param._data
         lr_t = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] += grad * grad
         std = np.sqrt(state["sum"])

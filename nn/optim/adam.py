@@ -56,10 +56,10 @@ class Adam(Optimizer):
         weight_decay = group["weight_decay"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param.data)
-            state["exp_avg_sq"] = np.zeros_like(param.data)
+            state["exp_avg"] = np.zeros_like(param._data)
+            state["exp_avg_sq"] = np.zeros_like(param._data)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(param.data)
+                state["max_exp_avg_sq"] = np.zeros_like(param._data)
         state["step"] += 1
         step = state["step"]
 
@@ -67,7 +67,7 @@ class Adam(Optimizer):
             if self.decoupled_weight_decay:  # AdamW: shrink p itself
                 scale_param(param, 1 - lr * weight_decay)
             else:  # Adam: L2 penalty added to the gradient
-                grad = grad + weight_decay * param.data
+                grad = grad + weight_decay * param._data
 
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg += (1 - beta1) * (grad - exp_avg)

@@ -2,7 +2,7 @@
 
 A subclass defines `update(param, grad, state, group)`, the update rule for one
 parameter written with numpy on arrays; `step()` calls it for every parameter that
-has a gradient. Updates record no graph and modify `param.data` in place when numpy
+has a gradient. Updates record no graph and modify `param._data` in place when numpy
 allows it. When the array is read-only because a live graph saved it (e.g. after
 `backward(retain_graph=True)`), the parameter gets a new array instead, so that graph
 keeps the values it was built with.
@@ -83,7 +83,7 @@ class Optimizer:
                         state = self.state.get(param)
                         if state is None:
                             state = self.state[param] = {}
-                        grad = param.grad.data
+                        grad = param.grad._data
                         if group.get("maximize", False):  # ascend: every rule sees -g
                             grad = -grad
                         self.update(param, grad, state, group)
@@ -142,19 +142,19 @@ class Optimizer:
 
 
 def add_to_param(param: Tensor, delta: np.ndarray) -> None:
-    """param.data += delta: in place when the array is writeable, else by rebinding."""
-    if param.data.flags.writeable:
-        param.data += delta
+    """param._data += delta: in place when the array is writeable, else by rebinding."""
+    if param._data.flags.writeable:
+        param._data += delta
     else:
-        param.data = param.data + delta
+        param._data = param._data + delta
 
 
 def scale_param(param: Tensor, factor: float) -> None:
-    """param.data *= factor: in place when the array is writeable, else by rebinding."""
-    if param.data.flags.writeable:
-        param.data *= factor
+    """param._data *= factor: in place when the array is writeable, else by rebinding."""
+    if param._data.flags.writeable:
+        param._data *= factor
     else:
-        param.data = param.data * factor
+        param._data = param._data * factor
 
 
 def _copy(value: Any) -> Any:
@@ -163,7 +163,7 @@ def _copy(value: Any) -> Any:
 
 def _restore(value: Any, param: Tensor, key: str, name: str) -> Any:
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if not isinstance(value, np.ndarray) or value.ndim == 0:
         return value.item() if isinstance(value, np.ndarray) else value
     if value.shape != param.shape:

@@ -54,14 +54,14 @@ class RMSprop(Optimizer):
         lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(param.data)
+            state["square_avg"] = np.zeros_like(param._data)
             if momentum > 0:
-                state["momentum_buffer"] = np.zeros_like(param.data)
+                state["momentum_buffer"] = np.zeros_like(param._data)
             if group["centered"]:
-                state["grad_avg"] = np.zeros_like(param.data)
+                state["grad_avg"] = np.zeros_like(param._data)
         state["step"] += 1
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param.data
+            grad = grad + group["weight_decay"] * param._data
 
         square_avg = state["square_avg"]
         square_avg *= alpha

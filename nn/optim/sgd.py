@@ -50,7 +50,7 @@ class SGD(Optimizer):
     def update(self, param: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
         if weight_decay != 0:
-            grad = grad + weight_decay * param.data
+            grad = grad + weight_decay * param._data
         if momentum != 0:
             buffer = state.get("momentum_buffer")
             if buffer is None:
