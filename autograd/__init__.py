@@ -11,7 +11,8 @@ in one environment.
 """
 
 from . import ops
-from .capture import CaptureError, capture_backward
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
+from .capture import CaptureError, capture_backward, refuse_under_capture
 from .creation import (
     arange,
     default_rng,
@@ -27,17 +28,16 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .function import AnomalyError, Domain, Function, Node, Primitive
+from .function import Domain, Function, Node, Primitive
 from .functional import grad, gradients, hessian, hvp, jacobian, value_and_grad
 from .mode import (
+    Observer,
     call_in_scope,
-    detect_anomaly,
     enable_grad,
     graph_scope,
-    is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
-    refuse_under_capture,
+    observing,
     set_grad_enabled,
 )
 from .ops import (

@@ -43,10 +43,21 @@ import numpy as np
 
 from . import engine
 from .function import Function, Primitive
-from .mode import CaptureError, state
+from .mode import Observer, notify_read, state
 from .tensor import Tensor
 
-__all__ = ["CaptureError", "capture_backward"]
+__all__ = ["CaptureError", "capture_backward", "refuse_under_capture"]
+
+
+class CaptureError(RuntimeError):
+    """Something a captured tape could replay wrongly (see `autograd.capture_backward`)."""
+
+
+def refuse_under_capture(what: str) -> None:
+    """Raise CaptureError if `capture_backward` is capturing: call it in code whose effect a
+    replay would miss (a value read into Python, a mode that changes which ops run)."""
+    if state.observers:
+        notify_read(what)
 
 
 class _Entry:
@@ -75,8 +86,8 @@ class _ReplayContext:
         self.saved_tensors = arrays
 
 
-class _Recorder:
-    """Builds the tape from the applies of one eager run (installed in the mode state).
+class _Recorder(Observer):
+    """Builds the tape from the applies of one eager run (an observer of the core).
 
     Every value gets a slot: first the arguments, then parameters, constants and op
     results in the order the ops meet them.
@@ -130,7 +141,15 @@ class _Recorder:
         self.constants[slot] = a
         return slot
 
-    def add(self, op: type[Function], args: tuple, kwargs: dict, output: Tensor) -> None:
+    def read(self, what: str) -> None:
+        """A value leaving for Python, or an in-place change: a replay would miss it."""
+        raise CaptureError(
+            f"capture_backward: {what} inside a captured function would not be replayed "
+            "(a replay runs only the ops). Compute it outside the function, or pass the "
+            "value in as an argument."
+        )
+
+    def op(self, op: type[Function], args: tuple, kwargs: dict, output: Tensor) -> None:
         """Called by `Function.apply` for every op on tensors while capturing."""
         if not issubclass(op, Primitive):
             raise CaptureError(
@@ -378,7 +397,7 @@ def capture_backward(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
             tensor = a if isinstance(a, Tensor) else Tensor(a)
             arguments.append(tensor)
             signature.append((tensor._data.shape, tensor._data.dtype, tensor.requires_grad))
-        if not state.grad_enabled or state.anomaly_enabled:
+        if not state.grad_enabled or state.observers:  # anomaly mode, a trace: eagerly
             return _eager(fn, arguments)
         tape = tapes.get(key := tuple(signature))
         if tape is not None and tape.valid():
@@ -412,11 +431,11 @@ def _eager(fn: Callable[..., Tensor], arguments: list[Tensor]) -> Tensor:
 def _capture(fn: Callable[..., Tensor], arguments: list[Tensor]) -> tuple[Tensor, _Tape | None]:
     """Run fn eagerly, with backward, while recording its ops; its tape if replayable."""
     recorder = _Recorder(arguments)
-    previous, state.recorder = state.recorder, recorder
+    previous, state.observers = state.observers, (*state.observers, recorder)
     try:
         loss = fn(*arguments)
     finally:
-        state.recorder = previous
+        state.observers = previous
     if not isinstance(loss, Tensor):
         raise CaptureError(
             f"capture_backward: the function returned {type(loss).__name__}, not a loss Tensor"

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import function
-from .mode import refuse_under_capture, state
+from . import ops
+from .mode import Observer, notify_read, state
 from .tensor import Tensor
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ def backward(
     retain_graph: bool | None = None,
     create_graph: bool = False,
     inputs: Sequence[Tensor] | None = None,
-    tracer: Tracer | None = None,
+    tracer: Tracer | Observer | None = None,
+    only: Any = None,
 ) -> list[Tensor | None] | None:
     """Backpropagate from `roots`, seeded with `root_grads` (None: ones for one-element roots).
 
@@ -47,13 +48,21 @@ def backward(
     (None for an input the roots do not depend on).
 
     Without `create_graph`, gradients travel as bare numpy arrays (see `Primitive`);
-    with it, as Tensors whose own graph is recorded.
+    with it, as Tensors whose own graph is recorded. `only` (Tensor.backward's
+    `inputs`) limits which tensors' `.grad` receive the gradient.
+
+    The observers of this thread (and `tracer`, for this walk only) hear of each step;
+    the ops inside backward formulas are not reported to them as forward ops.
     """
-    refuse_under_capture("backward() or grad()")
+    if state.observers:
+        notify_read("backward() or grad()")
     if retain_graph is None:
         retain_graph = create_graph
     plain = not create_graph
-    walk = _Walk(plain, tracer, state.anomaly_enabled)
+    observers = state.observers
+    if tracer is not None:
+        observers = (*observers, tracer if isinstance(tracer, Observer) else _Tracer(tracer))
+    walk = _Walk(plain, observers)
     for root, grad in zip(roots, root_grads):
         walk.seed(root, _seed_grad(root, grad, plain))
     wanted_leaves: dict[int, int] = {}  # id(leaf) -> position in `inputs`
@@ -65,9 +74,8 @@ def backward(
             wanted_nodes[id(t.grad_fn)] = i
     found: list[Tensor | None] = [None] * len(inputs or ())
 
-    previous_mode = state.grad_enabled
-    state.grad_enabled = create_graph
-    state.anomaly_enabled = False  # the ops inside a backward formula are checked as that node's
+    previous_mode, previous_observers = state.grad_enabled, state.observers
+    state.grad_enabled, state.observers = create_graph, ()
     try:
         for node in _reverse_topological_order(roots):
             entry = walk.pending.pop(node, None)
@@ -83,28 +91,42 @@ def backward(
             if not retain_graph:
                 node.release()
     finally:
-        state.grad_enabled, state.anomaly_enabled = previous_mode, walk.check_finite
+        state.grad_enabled, state.observers = previous_mode, previous_observers
 
     if inputs is not None:
         for key, (leaf, (grad, _)) in walk.leaf_totals.items():
             if key in wanted_leaves:
                 found[wanted_leaves[key]] = walk.as_tensor(walk.run_hooks(leaf._hooks, grad))
         return found
+    wanted = None if only is None else {id(t) for t in _as_list(only)}
     for leaf, (grad, _) in walk.leaf_totals.values():
-        if leaf.requires_grad:
+        if leaf.requires_grad and (wanted is None or id(leaf) in wanted):
             if leaf._hooks:
                 grad = walk.run_hooks(leaf._hooks, grad)
             accumulate_grad(leaf, grad, walk)
     return None
 
 
+def _as_list(tensors: Any) -> list:
+    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+
+
+class _Tracer(Observer):
+    """A plain `tracer(node, upstream, sent)` callable as an observer of one walk."""
+
+    def __init__(self, fn: Tracer) -> None:
+        self.fn = fn
+
+    def backward_step(self, node: Node, grad: Any, sent: tuple) -> None:
+        self.fn(node, grad, sent)
+
+
 class _Walk:
     """The state of one backward pass: pending gradient totals and how gradients travel."""
 
-    def __init__(self, plain: bool, tracer: Tracer | None, check_finite: bool) -> None:
+    def __init__(self, plain: bool, observers: tuple) -> None:
         self.plain = plain  # gradients are bare numpy arrays (no create_graph)
-        self.tracer = tracer
-        self.check_finite = check_finite
+        self.observers = observers
         self.pending: dict[Node, list] = {}  # node -> [gradient total, owned]
         self.leaf_totals: dict[int, list] = {}  # id(leaf) -> [leaf, [gradient total, owned]]
         self.delivered: set[int] = set()  # ids of arrays already handed to a .grad
@@ -140,6 +162,7 @@ class _Walk:
         if plain and not op.plain_backward:  # a user's Function: it gets Tensors
             input_grads = op.backward(node, Tensor._make(grad, False, None))
         else:
+            node.plain = plain  # the currency, told to the node: arrays or Tensors
             input_grads = op.backward(node, grad)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
@@ -148,8 +171,10 @@ class _Walk:
                 f"{node.name}.backward returned {len(input_grads)} gradients for "
                 f"{len(node.inputs)} inputs; return one per input (None where there is none)."
             )
-        sent = [] if self.tracer is not None else None
-        for tensor, needed, input_grad in zip(node.inputs, node.needs_input_grad, input_grads):
+        sent = [] if self.observers else None
+        for tensor, parent, needed, input_grad in zip(
+            node.inputs, node.parents, node.needs_input_grad, input_grads
+        ):
             if not needed or input_grad is None:
                 if sent is not None:
                     sent.append(None)
@@ -159,20 +184,17 @@ class _Walk:
             data = tensor._data
             if input_grad.shape != data.shape or input_grad.dtype != data.dtype:
                 input_grad = self.as_travelling(fit(input_grad, data.shape, data.dtype, node.name))
-            if self.check_finite:
-                function._check_finite(_array(input_grad), node.name, "backward", node.site)
             if sent is not None:
                 sent.append(input_grad)
-            if tensor.grad_fn is None:
+            if parent is None:
                 self.add_to_leaf(tensor, input_grad)
             else:
-                self.add_to_node(tensor.grad_fn, input_grad)
+                self.add_to_node(parent, input_grad)
         if sent is not None:
-            self.tracer(
-                node,
-                self.as_tensor(grad),
-                tuple(None if g is None else self.as_tensor(g) for g in sent),
-            )
+            upstream = self.as_tensor(grad)
+            sent = tuple(None if g is None else self.as_tensor(g) for g in sent)
+            for observer in self.observers:
+                observer.backward_step(node, upstream, sent)
 
     def add_to_node(self, node: Node, grad: Any) -> None:
         entry = self.pending.get(node)
@@ -244,12 +266,10 @@ def _reverse_topological_order(roots: Sequence[Tensor]) -> list[Node]:
                 "by the first backward(). Pass retain_graph=True to the first backward() to "
                 "backpropagate through the same graph again."
             )
-        for tensor, needed in zip(node.inputs, node.needs_input_grad):
-            if needed:
-                parent = tensor.grad_fn
-                if parent is not None and parent not in seen:
-                    seen[parent] = None
-                    stack.append(parent)
+        for parent in node.parents:
+            if parent is not None and parent not in seen:
+                seen[parent] = None
+                stack.append(parent)
     return sorted(seen, key=_CREATION_ORDER, reverse=True)
 
 
@@ -259,29 +279,10 @@ _CREATION_ORDER = operator.attrgetter("order")
 def fit(grad: Any, shape: tuple, dtype: np.dtype, op_name: str) -> Any:
     """An input's gradient as the input is: summed over broadcast axes, in its dtype."""
     if grad.shape != shape:
-        grad = sum_to(grad, shape, op_name)
+        grad = ops.sum_to(grad, shape, op_name)
     if grad.dtype != dtype:
         grad = grad.astype(dtype)
     return grad
-
-
-def sum_to(grad: Tensor, shape: tuple, op_name: str = "backward") -> Tensor:
-    """Sum a broadcast gradient back down to `shape` (the inverse of numpy broadcasting)."""
-    lead = grad.ndim - len(shape)
-    if lead > 0 and grad.shape[lead:] == shape:  # the common case: only leading axes
-        return grad.sum(axis=tuple(range(lead)))
-    if lead < 0 or any(s not in (1, g) for s, g in zip(shape, grad.shape[lead:])):
-        raise ValueError(
-            f"{op_name}: a gradient of shape {grad.shape} cannot be reduced to the input "
-            f"shape {shape}; the op's backward must return one gradient per input, shaped "
-            "like the input or broadcastable to it."
-        )
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1
-    )
-    if axes:
-        grad = grad.sum(axis=axes)
-    return grad.reshape(shape) if grad.shape != shape else grad
 
 
 def _retain(node: Node, grad: Any, walk: _Walk) -> None:
@@ -311,7 +312,3 @@ def deliver(tensor: Tensor, grad: np.ndarray, delivered: set[int]) -> None:
         grad = owner = grad.copy()
     delivered.add(id(owner))
     tensor.grad = Tensor._make(grad, False, None)
-
-
-def _array(grad: Any) -> Any:
-    return grad._data if isinstance(grad, Tensor) else grad

@@ -31,14 +31,11 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
-import sys
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from . import saved
 from .mode import state
 from .tensor import Tensor
 
@@ -59,27 +56,10 @@ class Domain:
 REALS = Domain()
 
 
-class AnomalyError(FloatingPointError):
-    """A NaN or Inf appeared under `detect_anomaly()`."""
-
-
-class _NoGradient:
-    """needs_input_grad when nothing is recorded: False for every input."""
-
-    def __getitem__(self, index: int) -> bool:
-        return False
-
-    def __iter__(self):
-        return iter(())
-
-    def __repr__(self) -> str:
-        return "(False, ...)"
-
-
 class _ForwardOnlyContext:
     """The ctx forward sees when nothing is recorded: attributes work, saving is a no-op."""
 
-    needs_input_grad = _NoGradient()
+    needs_input_grad = (False,) * 8  # read only for inputs that need a gradient: none here
 
     def save_for_backward(self, *arrays: Any) -> None:
         pass
@@ -89,23 +69,32 @@ class Node:
     """One recorded application of an op: its inputs, what forward saved, its hooks.
 
     `name` is the op's name ("Mul"); `inputs` holds the Tensors (and constants) it
-    was applied to, or None once backward has freed the node; `kwargs` the keyword
+    was applied to, or None once backward has freed the node; `parents` the nodes that
+    made them, as they were then (an in-place op later gives a tensor a new grad_fn, as
+    in PyTorch, without changing the past); `kwargs` the keyword
     arguments it was applied with (Sum's axis, Reshape's shape). `order` numbers nodes
     in creation order: a node is always created after the nodes of its inputs, so
     sorting by it is a topological order (the engine relies on this).
+
+    For each saved value the node notes where it came from (an input's index, or None
+    for the output) and that tensor's version: backward refuses a value changed in
+    place since (see `saved_tensors`).
     """
 
     __slots__ = (
         "op",
         "inputs",
+        "parents",
         "needs_input_grad",
         "kwargs",
         "order",
-        "_saved",
-        "_saved_from",
-        "_frozen",
+        "plain",
         "scope",
         "released",
+        "_saved",
+        "_saved_from",
+        "_versions",
+        "_out_version",
         "__dict__",
         "__weakref__",
     )
@@ -115,18 +104,23 @@ class Node:
     site: str | None = None  # where the user created the node (anomaly mode only)
 
     def __init__(
-        self, op: type[Function], inputs: tuple, needs_input_grad: tuple, kwargs: dict
+        self,
+        op: type[Function],
+        inputs: tuple,
+        parents: tuple,
+        needs_input_grad: tuple,
+        kwargs: dict,
     ) -> None:
         self.op = op
         self.inputs = inputs
+        self.parents = parents  # each input's grad_fn when the op ran (None: a leaf)
         self.needs_input_grad = needs_input_grad
         self.kwargs = kwargs
         self.order = next(_creation_counter)
-        self._saved: tuple = ()  # the very arrays forward saved (inputs' or the output)
-        self._saved_from: tuple = ()  # for each: the input's index, or None for the output
-        self._frozen: list[np.ndarray] | None = None  # arrays this node made read-only
+        self.plain = False  # set by the engine: backward gets bare arrays (see Primitive)
         self.scope: tuple = state.scope  # enclosing graph_scope labels (module calls)
         self.released = False
+        self._saved: tuple = ()  # the very arrays forward saved (inputs' or the output)
 
     @property
     def name(self) -> str:
@@ -142,18 +136,20 @@ class Node:
 
     @property
     def saved_tensors(self) -> tuple:
-        """The saved values as Tensors connected to the graph, for use in backward.
+        """The saved values, checked unchanged since forward, for use in backward.
 
-        An input comes back as the input Tensor itself, the output as a Tensor whose
-        grad_fn is this node: so gradients of gradients flow through them.
+        In a plain backward (a Primitive without create_graph) they are the arrays
+        themselves. Otherwise an input comes back as the input Tensor itself, the output
+        as a Tensor whose grad_fn is this node: so gradients of gradients flow through them.
         """
         if self.released:
             raise RuntimeError(
                 f"{self.name}: its saved values were freed by an earlier backward(). "
                 "Pass retain_graph=True to that backward() to use the graph again."
             )
-        if not state.grad_enabled and self.op.plain_backward:
-            return self._saved  # a plain backward (no create_graph) of a Primitive: the arrays
+        self._check_versions()
+        if self.plain:
+            return self._saved
         values = []
         for index, value in zip(self._saved_from, self._saved):
             if index is None:  # the output: a stand-in tensor made by this node
@@ -169,16 +165,35 @@ class Node:
             values.append(tensor)
         return tuple(values)
 
-    def _resolve_saved(self, arrays: list, raw_output: Any, output: np.ndarray) -> None:
-        """Note each saved array's input index (or that it is the output); freeze them."""
-        values, sources = [], []
+    def _check_versions(self) -> None:
+        """PyTorch's check: no saved value was changed in place after forward saved it."""
+        for index, version in zip(self._saved_from, self._versions):
+            if version is None:
+                continue  # a constant, or a private copy
+            counter = self._out_version if index is None else self.inputs[index]._version
+            if counter[0] != version:
+                which = "its output" if index is None else f"its input {index}"
+                shape = self._saved[self._saved_from.index(index)].shape
+                raise RuntimeError(
+                    f"{self.name}: one of the variables needed for gradient computation has "
+                    f"been modified by an inplace operation: {which} (shape {shape}) is at "
+                    f"version {counter[0]}; expected version {version} instead, as {self.name} "
+                    "saved it. Compute a new tensor instead of changing this one in place "
+                    "(y = y + 1, not y += 1), or change a .clone() of it."
+                )
+
+    def _resolve_saved(self, args: tuple, arrays: list, raw: Any, result: Tensor) -> None:
+        """Note each saved array's input index (or that it is the output) and its version."""
+        values, sources, versions = [], [], []
         for array in self._saved:
             for i, candidate in enumerate(arrays):
                 if candidate is array:
                     sources.append(i)
+                    a = args[i]
+                    versions.append(a._version[0] if isinstance(a, Tensor) else None)
                     break
             else:
-                if array is not raw_output and array is not output:
+                if array is not raw and array is not result._data:
                     raise TypeError(
                         f"{self.name}.forward: save_for_backward() takes only forward's "
                         "inputs or its output, so that gradients of gradients stay right. "
@@ -186,30 +201,31 @@ class Node:
                         "ctx.mask = x > 0."
                     )
                 sources.append(None)
-                array = output
+                versions.append(result._version[0])
+                self._out_version = result._version
+                array = result._data
             values.append(array)
-            if array is output and output.base is None:
-                continue  # a fresh result: read-only from birth and owns its memory
-            if type(array) is np.ndarray:
-                if self._frozen is None:
-                    self._frozen = []
-                saved.freeze(array, self.op.__name__, self._frozen)
-        self._saved, self._saved_from = tuple(values), tuple(sources)
+        self._saved, self._saved_from, self._versions = tuple(values), tuple(sources), versions
+
+    def _unshare_saved(self, memory: np.ndarray, snapshot: Tensor) -> None:
+        """Copy the saved arrays that share `memory`: an in-place write is about to
+        overwrite it (see Tensor._write). A private copy needs no version check."""
+        for k, array in enumerate(self._saved):
+            if isinstance(array, np.ndarray) and np.may_share_memory(array, memory):
+                self._saved = (*self._saved[:k], array.copy(), *self._saved[k + 1 :])
+                self._versions[k] = None
+                index = self._saved_from[k]
+                if index is not None and self.inputs[index] is snapshot:
+                    snapshot._data = self._saved[k]  # the tensor's values before the write
 
     # engine API ---------------------------------------------------------------------
     def release(self) -> None:
-        """Drop inputs and saved values so activations can be freed; thaw frozen arrays."""
-        if self._frozen:
-            saved.thaw(self._frozen)
-        self.inputs = None
-        self._saved = self._saved_from = ()
+        """Drop inputs and saved values so activations can be freed."""
+        self.inputs = self.parents = None
+        self._saved = ()
         self.released = True
         if self.__dict__:
             self.__dict__.clear()
-
-    def __del__(self) -> None:
-        if self._frozen:
-            saved.thaw(self._frozen)
 
 
 _creation_counter = itertools.count()
@@ -235,22 +251,33 @@ class Function:
     def backward(ctx: Any, grad: Any) -> Any:
         raise NotImplementedError("a Function subclass defines backward(ctx, grad)")
 
+    view: bool = False  # forward may return a view of input 0 (reshape, slicing...)
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the op on Tensors (and constants) and record it when a gradient is needed."""
         arrays = []
         needs = []
-        any_tensor = False
+        parents = []
+        any_tensor = record = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
-                needs.append(a.requires_grad)
+                parents.append(a.grad_fn)
                 any_tensor = True
+                if a.requires_grad:
+                    record = True
+                needs.append(a.requires_grad)
             else:
                 arrays.append(a)
+                parents.append(None)
                 needs.append(False)  # a constant: never a gradient
-        record = any_tensor and True in needs and state.grad_enabled
-        ctx = Node(cls, args, tuple(needs), kwargs) if record else _ForwardOnlyContext()
+        record = record and state.grad_enabled
+        ctx = (
+            Node(cls, args, tuple(parents), tuple(needs), kwargs)
+            if record
+            else _ForwardOnlyContext()
+        )
         try:
             raw = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError) as error:
@@ -258,27 +285,14 @@ class Function:
         if not any_tensor:  # plain numbers and arrays in, plain numpy out
             return raw
         output = raw if type(raw) is np.ndarray else np.asarray(raw)  # numpy gives 0-d scalars
-        if not record:
-            if state.anomaly_enabled:
-                _check_finite(output, cls.__name__, "forward", _user_site())
-            result = Tensor._make(output, False, None)
-            if state.recorder is not None:  # capture_backward is watching (capture.py)
-                state.recorder.add(cls, args, kwargs, result)
-            return result
-        if output.flags.writeable:  # a recorded result is read-only (see saved.py) ...
-            for a in arrays:
-                if a is output:
-                    break  # ... unless forward handed back an input unchanged
-            else:
-                output.setflags(write=False)
-        if ctx._saved:
-            ctx._resolve_saved(arrays, raw, output)
-        if state.anomaly_enabled:
-            ctx.site = _user_site()
-            _check_finite(output, cls.__name__, "forward", ctx.site)
-        result = Tensor._make(output, True, ctx)
-        if state.recorder is not None:  # capture_backward is watching (capture.py)
-            state.recorder.add(cls, args, kwargs, result)
+        result = Tensor._make(output, record, ctx if record else None)
+        if cls.view and np.may_share_memory(output, arrays[0]):
+            result._view_of(args[0], cls, kwargs)
+        if record and ctx._saved:
+            ctx._resolve_saved(args, arrays, raw, result)
+        if state.observers:  # anomaly mode, capture_backward (see mode.Observer)
+            for observer in state.observers:
+                observer.op(cls, args, kwargs, result)
         return result
 
 
@@ -307,23 +321,3 @@ def _named(error: Exception, op_name: str, arrays: list) -> Exception:
     named = type(error)(message)
     named._chainrule_named = True
     return named
-
-
-def _check_finite(array: Any, op_name: str, phase: str, site: str | None) -> None:
-    if isinstance(array, np.ndarray) and array.dtype.kind in "fc" and not np.isfinite(array).all():
-        bad = "NaN" if np.isnan(array).any() else "Inf"
-        where = f", created at {site}" if site else ""
-        raise AnomalyError(f"{op_name} produced {bad} in its {phase} pass{where}")
-
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-def _user_site() -> str:
-    """File and line of the innermost caller outside the autograd package."""
-    frame = sys._getframe(1)
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-    if frame is None:
-        return "<unknown>"
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}"

@@ -1,8 +1,18 @@
-"""Thread-local modes: gradient recording and anomaly detection.
+"""Thread-local modes: gradient recording, and the one hook the extras observe through.
 
 Both live in one `threading.local`, so a `no_grad()` in one thread never changes
 what another thread records. Context managers restore the previous state on exit,
 also when the block raises.
+
+Observers: anomaly mode, `capture_backward` and graph drawings' tracers are not part
+of the core. They watch it through `state.observers`, a tuple that is empty in the
+common case, so the hot path pays one falsy check. An observer subclasses `Observer`
+and overrides what it needs:
+
+    op(cls, args, kwargs, result)   after each op on tensors (result.grad_fn: the node)
+    made(tensor)                    a tensor made from data (a constructor, a comparison)
+    read(what)                      a value leaves for Python or is changed in place
+    backward_step(node, grad, sent) after each node of a backward pass
 """
 
 from __future__ import annotations
@@ -17,27 +27,48 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class _ModeState(threading.local):
     grad_enabled: bool = True
-    anomaly_enabled: bool = False
+    observers: tuple = ()  # the extras watching this thread (see Observer)
     scope: tuple = ()  # the labels of the enclosing graph_scope blocks, outermost first
-    recorder: Any = None  # capture_backward's recorder while it captures (see capture.py)
-
-
-class CaptureError(RuntimeError):
-    """Something a captured tape could replay wrongly (see `autograd.capture_backward`)."""
-
-
-def refuse_under_capture(what: str) -> None:
-    """Raise CaptureError if `capture_backward` is capturing: call it in code whose effect a
-    replay would miss (a value read into Python, a mode that changes which ops run)."""
-    if state.recorder is not None:
-        raise CaptureError(
-            f"capture_backward: {what} inside a captured function would not be replayed "
-            "(a replay runs only the ops). Compute it outside the function, or pass the "
-            "value in as an argument."
-        )
 
 
 state = _ModeState()
+
+
+class Observer:
+    """Base of the extras that watch the core; every method does nothing by default."""
+
+    def op(self, cls: type, args: tuple, kwargs: dict, result: Any) -> None:
+        pass
+
+    def made(self, tensor: Any) -> None:
+        pass
+
+    def read(self, what: str) -> None:
+        pass
+
+    def backward_step(self, node: Any, grad: Any, sent: tuple) -> None:
+        pass
+
+
+class observing:  # noqa: N801 - a context manager, named like no_grad
+    """`with observing(observer):` adds an observer to this thread for the block."""
+
+    def __init__(self, observer: Observer) -> None:
+        self.observer = observer
+
+    def __enter__(self) -> Observer:
+        self._previous = state.observers
+        state.observers = (*self._previous, self.observer)
+        return self.observer
+
+    def __exit__(self, *exc: object) -> None:
+        state.observers = self._previous
+
+
+def notify_read(what: str) -> None:
+    """Tell the observers that a value leaves for Python (or changes in place)."""
+    for observer in state.observers:
+        observer.read(what)
 
 
 def is_grad_enabled() -> bool:
@@ -45,82 +76,62 @@ def is_grad_enabled() -> bool:
     return state.grad_enabled
 
 
-def is_anomaly_enabled() -> bool:
-    """True inside `detect_anomaly()`."""
-    return state.anomaly_enabled
+class set_grad_enabled:  # noqa: N801 - torch's name
+    """Set grad mode: as a function call (`set_grad_enabled(False)`), as a context
+    manager (`with set_grad_enabled(flag):`, restored on exit) and as a decorator."""
 
+    enabled: bool | None = None
 
-class _SetGradEnabled:
-    """Context manager and decorator that sets grad mode for a block."""
-
-    enabled: bool
+    def __init__(self, mode: bool | None = None) -> None:
+        self.mode = self.enabled if mode is None else bool(mode)
+        self._previous = state.grad_enabled
+        if type(self) is set_grad_enabled:  # the plain call takes effect at once, as torch's
+            state.grad_enabled = self.mode
 
     def __enter__(self) -> None:
-        self._previous = state.grad_enabled
-        state.grad_enabled = self.enabled
-
-    def __exit__(self, *exc: object) -> None:
-        state.grad_enabled = self._previous
-
-    def __call__(self, fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-
-class no_grad(_SetGradEnabled):  # noqa: N801 - named like torch.no_grad
-    """Record no graph inside the block: results have `requires_grad=False`."""
-
-    enabled = False
-
-
-class enable_grad(_SetGradEnabled):  # noqa: N801
-    """Record the graph inside the block, even within `no_grad`."""
-
-    enabled = True
-
-
-class set_grad_enabled:  # noqa: N801
-    """`with set_grad_enabled(flag):` records a graph only when `flag` is true."""
-
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
-        self._previous = state.grad_enabled
-
-    def __enter__(self) -> None:
-        self._previous = state.grad_enabled
+        if type(self) is not set_grad_enabled:  # no_grad(), enable_grad(): from here
+            self._previous = state.grad_enabled
         state.grad_enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
         state.grad_enabled = self._previous
 
-
-class detect_anomaly:  # noqa: N801
-    """Check every forward result and every gradient for NaN/Inf.
-
-    On the first non-finite value, raise `AnomalyError` (a `FloatingPointError`)
-    naming the op, the phase (forward or backward) and the file and line of the
-    user's code that created the op. Off by default; when off it costs nothing.
-    Works as a context manager and as a decorator.
-    """
-
-    def __enter__(self) -> None:
-        self._previous = state.anomaly_enabled
-        state.anomaly_enabled = True
-
-    def __exit__(self, *exc: object) -> None:
-        state.anomaly_enabled = self._previous
-
     def __call__(self, fn: F) -> F:
+        mode = self.mode
+        if type(self) is set_grad_enabled:  # used as a decorator: undo the call's effect
+            state.grad_enabled = self._previous
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with detect_anomaly():
+            previous = state.grad_enabled
+            state.grad_enabled = mode
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                state.grad_enabled = previous
 
         return wrapper  # type: ignore[return-value]
+
+
+class no_grad(set_grad_enabled):  # noqa: N801 - named like torch.no_grad
+    """Record no graph inside the block: results have `requires_grad=False`. Also a
+    decorator, with or without parentheses (`@no_grad` and `@no_grad()`)."""
+
+    enabled = False
+
+    def __new__(cls, fn: Any = None) -> Any:
+        if callable(fn):  # @no_grad without parentheses
+            return cls()(fn)
+        return super().__new__(cls)
+
+    def __init__(self, fn: Any = None) -> None:
+        super().__init__()
+
+
+class enable_grad(no_grad):  # noqa: N801
+    """Record the graph inside the block, even within `no_grad`."""
+
+    enabled = True
 
 
 class graph_scope:  # noqa: N801
@@ -143,8 +154,7 @@ class graph_scope:  # noqa: N801
 
 def call_in_scope(label: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`fn(*args, **kwargs)` inside `graph_scope(label)`, at a third of the cost of the
-    `with` block (no scope object, no enter/exit calls): `nn.Module.__call__` runs every
-    module call through it."""
+    `with` block: `nn.Module.__call__` runs every module call through it."""
     previous = state.scope
     state.scope = (*previous, label)
     try:

@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import saved
-from .mode import refuse_under_capture, state
+from .mode import notify_read, state
 
 _default_dtype = np.dtype(np.float64)
 
@@ -57,28 +56,46 @@ class Tensor:
     `autograd.tensor(data)` copies (like `torch.tensor`).
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
+    __slots__ = (
+        "_data",
+        "grad",
+        "requires_grad",
+        "grad_fn",
+        "_hooks",
+        "_version",
+        "_base",
+        "__weakref__",
+    )
     __array_ufunc__ = None  # numpy defers to us: np_array * t calls t.__rmul__
     __hash__ = object.__hash__  # == is elementwise, but tensors can still be dict keys
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self._data = data if type(data) is np.ndarray and dtype is None else as_array(data, dtype)
+        if self._data.dtype.kind not in "biufc":
+            raise TypeError(
+                f"Tensor: cannot hold an array of dtype {self._data.dtype}; give numbers "
+                "(bool, integer, float or complex)"
+            )
         self.grad: Tensor | None = None
         self.grad_fn = None
         self._hooks: dict | None = None
+        self._version = [0]  # in-place changes so far, shared with views (see _write)
+        self._base = None  # for a view: (the tensor it views, the ops that make the view)
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
-        if state.recorder is not None:  # capture_backward refuses tensors made from data
-            state.recorder.made(self)
+        if state.observers:  # capture_backward refuses tensors made from data
+            for observer in state.observers:
+                observer.made(self)
 
     @classmethod
     def _from_values(cls, data: np.ndarray) -> Tensor:
-        """A new tensor computed from values outside any op (a comparison, an argmax, a
-        detached view): no gradient; a running capture notes it (see capture.py)."""
+        """A new tensor computed from values outside any op (a comparison, an argmax):
+        no gradient; observers hear of it as of a tensor made from data."""
         t = cls._make(data, False, None)
-        if state.recorder is not None:
-            state.recorder.made(t)
+        if state.observers:
+            for observer in state.observers:
+                observer.made(t)
         return t
 
     @classmethod
@@ -92,16 +109,26 @@ class Tensor:
             None,
             None,
         )
+        t._version, t._base = [0], None
         return t
 
     # --- attributes -----------------------------------------------------------------
     @property
-    def data(self) -> np.ndarray:
-        return self._data
+    def data(self) -> Tensor:
+        """This tensor's values as a tensor cut from the graph, sharing memory (as PyTorch's
+        `.data`). Unlike PyTorch, writes through it count as in-place changes of this
+        tensor, so a graph that saved the old values refuses to backpropagate."""
+        t = Tensor._make(self._data, False, None)
+        t._version = self._version
+        return t
 
     @data.setter
     def data(self, value: Any) -> None:
-        self._data = value
+        array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if array is not self._data:
+            if array.dtype.kind not in "biufc":
+                raise TypeError(f".data = ...: cannot hold an array of dtype {array.dtype}")
+            self._data = array
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -134,7 +161,8 @@ class Tensor:
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
-        refuse_under_capture("item() (a tensor's value as a Python number)")
+        if state.observers:
+            notify_read("item() (a tensor's value as a Python number)")
         if self._data.size != 1:
             raise ValueError(
                 f"item(): only a one-element tensor can be converted to a Python number, "
@@ -143,12 +171,15 @@ class Tensor:
         return self._data.item()
 
     def numpy(self) -> np.ndarray:
-        """The underlying numpy array (shared, not copied)."""
-        refuse_under_capture("numpy()")
+        """The underlying numpy array (shared, not copied). As in PyTorch, writes through
+        it are not seen by autograd: change values through the tensor instead."""
+        if state.observers:
+            notify_read("numpy()")
         return self._data
 
     def tolist(self) -> Any:
-        refuse_under_capture("tolist()")
+        if state.observers:
+            notify_read("tolist()")
         return self._data.tolist()
 
     def __float__(self) -> float:
@@ -158,7 +189,8 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        refuse_under_capture("bool(tensor) (e.g. an `if` on a tensor)")
+        if state.observers:
+            notify_read("bool(tensor) (e.g. an `if` on a tensor)")
         if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; "
@@ -167,7 +199,8 @@ class Tensor:
         return bool(self._data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        refuse_under_capture("np.asarray(tensor)")
+        if state.observers:
+            notify_read("np.asarray(tensor)")
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __repr__(self) -> str:
@@ -198,8 +231,10 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, cut from the graph (no grad_fn, no grad)."""
-        return Tensor._from_values(self._data)
+        """A tensor sharing this one's data (and version counter), cut from the graph."""
+        t = Tensor._from_values(self._data)
+        t._version = self._version
+        return t
 
     def retain_grad(self) -> None:
         """Keep `.grad` for this non-leaf tensor after backward (leaves always keep it)."""
@@ -225,28 +260,22 @@ class Tensor:
 
     def backward(
         self,
-        grad: Any = None,
+        gradient: Any = None,
         retain_graph: bool | None = None,
         create_graph: bool = False,
+        inputs: Any = None,
         trace: Any = None,
-    ) -> Any:
+    ) -> None:
         """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad.
 
-        `grad` is d(loss)/d(self); it defaults to 1 for a one-element tensor.
+        `gradient` is d(loss)/d(self); it defaults to 1 for a one-element tensor.
         `retain_graph=True` keeps the graph for another backward (or for drawing);
         `create_graph=True` records the backward pass, so `.grad` can be
-        differentiated again. `trace=True` records every step and returns them as an
-        `autograd.viz.BackwardTrace` (printable as a table); a callable `trace` is
-        called as `trace(node, upstream_grad, grads_sent_to_inputs)` at each step.
+        differentiated again. `inputs` limits accumulation to those tensors (as in
+        PyTorch). `trace` is called as `trace(node, upstream_grad, grads_sent_to_inputs)`
+        at each step (`autograd.viz.trace_backward` records them as a table).
         """
-        if trace is True:
-            from .viz.trace import BackwardTrace
-
-            trace = BackwardTrace()
-            engine.backward([self], [grad], retain_graph, create_graph, tracer=trace)
-            return trace
-        engine.backward([self], [grad], retain_graph, create_graph, tracer=trace)
-        return None
+        engine.backward([self], [gradient], retain_graph, create_graph, tracer=trace, only=inputs)
 
     # --- arithmetic -----------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -319,68 +348,170 @@ class Tensor:
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal)
 
-    # --- in-place ops: never recorded; refused on values a live graph has saved -------
-    def _in_place(self, symbol: str, ufunc: np.ufunc, other: Any) -> Tensor:
-        self._check_writable(symbol, other)
-        ufunc(self._data, _data(other), out=self._data)
+    # --- in-place ops: PyTorch's rules, kept honest by version counters ---------------
+    # On a tensor in a graph the change is recorded as an op (the tensor's grad_fn moves
+    # to it); elsewhere it just writes. Either way the tensor's version counter, shared
+    # with its views, goes up, and a node that saved the old values refuses to backward.
+    def _in_place(self, symbol: str, op: Any, ufunc: np.ufunc, other: Any) -> Tensor:
+        if state.observers:
+            notify_read(f"the in-place {symbol}")
+        if state.grad_enabled and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        ):
+            old = self._check_recordable(symbol)
+            self._write(op.apply(old, old if other is self else other), symbol, old)
+        else:
+            try:
+                ufunc(self._data, _data(other), out=self._data)
+            except (ValueError, TypeError) as error:
+                raise _in_place_error(symbol, self, other, error) from None
+            self._version[0] += 1
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place("+=", np.add, other)
+        return self._in_place("+=", ops.Add, np.add, other)
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._in_place("-=", np.subtract, other)
+        return self._in_place("-=", ops.Sub, np.subtract, other)
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._in_place("*=", np.multiply, other)
+        return self._in_place("*=", ops.Mul, np.multiply, other)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place("/=", np.true_divide, other)
+        return self._in_place("/=", ops.Div, np.true_divide, other)
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._in_place("add_", ops.Add, np.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._in_place("sub_", ops.Sub, np.subtract, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._in_place("mul_", ops.Mul, np.multiply, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._in_place("div_", ops.Div, np.true_divide, other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_writable("[...] =", value)
-        self._data[ops.shape.normalize_index(index)] = _data(value)
+        self._put(ops.shape.normalize_index(index), value, "[...] =")
+
+    def _put(self, index: Any, value: Any, symbol: str) -> Tensor:
+        """self[index] = value, recorded as an IndexPut op when a gradient is needed."""
+        if state.observers:
+            notify_read(f"the in-place {symbol}")
+        if state.grad_enabled and (
+            self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
+        ):
+            old = self._check_recordable(symbol)
+            value = old if value is self else value
+            self._write(ops.IndexPut.apply(old, value, index=index), symbol, old)
+        else:
+            try:
+                self._data[index] = _data(value)
+            except (ValueError, TypeError) as error:
+                raise _in_place_error(symbol, self, value, error) from None
+            self._version[0] += 1
+        return self
 
     def zero_(self) -> Tensor:
         """Set every element to 0 in place."""
-        return self.fill_(0)
+        return self._put(Ellipsis, 0, "zero_")
 
-    def fill_(self, value: float) -> Tensor:
+    def fill_(self, value: Any) -> Tensor:
         """Set every element to `value` in place."""
-        self._check_writable("fill_", value)
-        self._data[...] = value
-        return self
+        return self._put(Ellipsis, value, "fill_")
 
     def copy_(self, source: Any) -> Tensor:
         """Copy `source`'s values into this tensor in place (broadcasting)."""
-        self._check_writable("copy_", source)
-        np.copyto(self._data, _data(source))
-        return self
+        return self._put(Ellipsis, source, "copy_")
 
-    def _check_writable(self, symbol: str, other: Any) -> None:
-        refuse_under_capture(f"the in-place {symbol}")
-        other_needs_grad = isinstance(other, Tensor) and other.requires_grad
-        if state.grad_enabled and (self.requires_grad or other_needs_grad):
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - torch's names
+        """Limit the values to [min, max] in place."""
+        if state.grad_enabled and self.requires_grad:
+            old = self._check_recordable("clamp_")
+            self._write(ops.clip(old, min, max), "clamp_", old)
+            return self
+        return self._put(Ellipsis, np.clip(self._data, min, max), "clamp_")
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+        """Fill with draws from N(mean, std**2) in place (the global generator by default)."""
+        rng = generator if generator is not None else creation.default_rng()
+        return self._put(Ellipsis, rng.normal(mean, std, self.shape), "normal_")
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+        """Fill with draws from U[a, b) in place (the global generator by default)."""
+        rng = generator if generator is not None else creation.default_rng()
+        return self._put(Ellipsis, rng.uniform(a, b, self.shape), "uniform_")
+
+    def _check_recordable(self, symbol: str) -> Tensor:
+        """PyTorch's refusals; else a stand-in for this tensor's value before the change."""
+        if self.requires_grad and self.grad_fn is None:
             raise RuntimeError(
-                f"in-place {symbol} on a tensor that requires grad is not recorded in the "
-                "graph. Write it out of place (x = x - y), or, to change values without "
-                "tracking (an optimiser step), wrap it in `with autograd.no_grad():`."
+                f"in-place {symbol}: a leaf Variable that requires grad is being used in an "
+                f"in-place operation (shape {self.shape}). Wrap the update in `with "
+                "autograd.no_grad():` (as an optimiser step does), or change a copy: "
+                "y = x.clone()."
             )
-        if not self._data.flags.writeable:
-            owner = saved.frozen_by(self._data)
-            if owner is not None:
-                raise RuntimeError(
-                    f"in-place {symbol}: this tensor's values (shape {self.shape}) are saved "
-                    f"for the backward of {owner}, whose graph is still alive; changing them "
-                    "would make that gradient wrong. Call backward() first (it frees the "
-                    "graph), drop the graph, or build a new tensor (x = x - y)."
-                )
+        base = self._base[0] if self._base is not None else None
+        if base is not None and base.requires_grad and base.grad_fn is None:
             raise RuntimeError(
-                f"in-place {symbol}: this tensor's data is read-only: it is the result of "
-                "a recorded op, or a view made by reshape, transpose, slicing or "
-                "broadcasting. Use .clone() (or .detach().clone()) for a tensor with a "
-                "buffer of its own."
+                f"in-place {symbol}: a view of a leaf Variable that requires grad is being "
+                f"used in an in-place operation (a view of shape {self.shape} of a leaf of "
+                f"shape {base.shape}). Wrap it in `with autograd.no_grad():`, or change a "
+                ".clone() of the leaf."
             )
+        old = Tensor._make(self._data, self.requires_grad, self.grad_fn)
+        old._version = self._version
+        return old
+
+    def _write(self, result: Tensor, symbol: str, old: Tensor) -> None:
+        """Finish a recorded in-place op: `result` (computed out of place from `old`)
+        becomes this tensor's value, in this tensor's memory, and its history."""
+        if result.shape != self.shape:
+            raise RuntimeError(
+                f"in-place {symbol}: the result has shape {result.shape} but the tensor "
+                f"changed in place has shape {self.shape}; an in-place op cannot change a "
+                "shape. Write it out of place (y = y + x)."
+            )
+        node = result.grad_fn
+        if node is not None and node._saved:
+            node._unshare_saved(self._data, old)  # its saved copy of the old values
+        try:
+            np.copyto(self._data, result._data, casting="same_kind")
+        except (ValueError, TypeError) as error:
+            raise _in_place_error(symbol, self, result, error) from None
+        self._version[0] += 1
+        self.grad_fn, self.requires_grad = node, True
+        if self._base is not None:  # a view: the tensor it views now has a new history
+            base, chain = self._base
+            stale = Tensor._make(base._data, base.requires_grad, base.grad_fn)
+            stale._version = base._version
+            base.grad_fn = ops.CopySlices.apply(stale, result, chain=chain).grad_fn
+            base.requires_grad = True
+        self._rebase_views()
+
+    def _view_of(self, source: Tensor, op: Any, kwargs: dict) -> None:
+        """Note that this op result is a view of `source`'s memory (see Function.view)."""
+        base, chain = source._base if source._base is not None else (source, ())
+        self._version = base._version
+        self._base = (base, (*chain, (op, kwargs)))
+        views = base._version
+        views.append(weakref.ref(self))
+        if len(views) > 64:  # forget views that are gone
+            views[1:] = [ref for ref in views[1:] if ref() is not None]
+
+    def _rebase_views(self) -> None:
+        """Other live views of the same memory in a graph: remake them from the new base."""
+        for ref in self._version[1:]:
+            view = ref()
+            if view is None or view is self or view._base is None:
+                continue
+            base, chain = view._base
+            if base.requires_grad:
+                fresh = base
+                for op, kwargs in chain:
+                    fresh = op.apply(fresh, **kwargs)
+                view.grad_fn, view.requires_grad = fresh.grad_fn, True
 
     # --- methods (numpy's names) -------------------------------------------------------
     def exp(self) -> Tensor:
@@ -535,4 +666,14 @@ def _data(value: Any) -> Any:
     return value._data if isinstance(value, Tensor) else value
 
 
-from . import engine, ops  # noqa: E402  (ops and the engine build on Tensor)
+def _in_place_error(symbol: str, target: Tensor, other: Any, error: Exception) -> RuntimeError:
+    """numpy's refusal of an in-place write, reworded to name the op and the shapes."""
+    return RuntimeError(
+        f"in-place {symbol}: cannot write a value of shape {np.shape(_data(other))} and dtype "
+        f"{np.result_type(_data(other))} into a tensor of shape {target.shape} and dtype "
+        f"{target.dtype} ({error}). An in-place op keeps the tensor's shape and dtype, and a "
+        "broadcast (expanded) view cannot be written; write it out of place instead."
+    )
+
+
+from . import creation, engine, ops  # noqa: E402  (ops and the engine build on Tensor)

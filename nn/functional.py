@@ -614,7 +614,9 @@ def _log_softmax_classes(x: np.ndarray) -> np.ndarray:
 
 
 def _label_index(labels: np.ndarray) -> tuple:
-    """Index of the entries (n, labels[n, ...], ...) of an (N, C, ...) array."""
+    """Index of the entries (n, labels[n, ...], ...) of an (N, C, ...) array; the labels
+    are copied, so a caller's later change cannot alter a recorded gradient."""
+    labels = np.array(labels, copy=True)
     if labels.ndim == 1:
         return np.arange(len(labels)), labels
     grids = np.indices(labels.shape, sparse=True)

@@ -121,11 +121,7 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 
 def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
-    """Write `values` into tensor._data, in place when the array is writeable."""
-    if tensor._data.flags.writeable:
-        tensor._data[...] = values
-    else:  # saved by a live graph: give the tensor a new array, leave the graph its values
-        fresh = np.empty_like(tensor._data)
-        fresh[...] = values
-        tensor._data = fresh
+    """Write `values` into the tensor in place, counted as an in-place change."""
+    tensor._data[...] = values
+    tensor._version[0] += 1
     return tensor

@@ -278,11 +278,9 @@ def _as_array(value: Any) -> np.ndarray:
 
 
 def _copy_into(param: Parameter, value: np.ndarray) -> None:
-    """Write `value` into the parameter: in place when allowed, else rebind (see optim)."""
-    if param._data.flags.writeable:
-        np.copyto(param._data, value, casting="same_kind")
-    else:  # saved by a live graph: leave that graph its values
-        param._data = value.astype(param.dtype, copy=True)
+    """Write `value` into the parameter in place, counted as an in-place change."""
+    np.copyto(param._data, value, casting="same_kind")
+    param._version[0] += 1
 
 
 def _load_error(module_name: str, report: IncompatibleKeys) -> RuntimeError:

@@ -35,7 +35,7 @@ def test_smoke_checks_and_times_chainrule_on_every_workload():
 
 def test_smoke_fails_when_a_gradient_is_off(monkeypatch):
     def off_by_a_little(tensor):
-        return np.array(tensor.grad.data, dtype=np.float64) * (1 + 1e-3)
+        return np.array(tensor.grad.numpy(), dtype=np.float64) * (1 + 1e-3)
 
     monkeypatch.setattr(chainrule_engine, "_grad_array", off_by_a_little)
     with pytest.raises(GradientMismatch, match="chainrule on W2-f32 \\(initial weights\\)"):

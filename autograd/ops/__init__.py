@@ -52,8 +52,10 @@ from .reduce import (
 from .shape import (
     BroadcastTo,
     Concatenate,
+    CopySlices,
     GetItem,
     IndexAdd,
+    IndexPut,
     Reshape,
     Transpose,
     broadcast_to,
@@ -65,6 +67,7 @@ from .shape import (
     reshape,
     squeeze,
     stack,
+    sum_to,
     swapaxes,
     transpose,
 )

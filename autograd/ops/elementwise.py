@@ -363,7 +363,7 @@ class Where(Primitive):
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx.cond = np.asarray(cond, dtype=bool)
+        ctx.cond = np.array(cond, dtype=bool, copy=True)  # private: the caller may change cond
         return np.where(ctx.cond, a, b)
 
     @staticmethod

@@ -136,7 +136,7 @@ def log_softmax(x, axis: int = -1):
 
 def _stable_shift(x, axis: Axis) -> np.ndarray:
     """max(x) along axis as a constant array (0 where the max is not finite)."""
-    m = np.max(getattr(x, "data", x), axis=axis, keepdims=True)
+    m = np.max(getattr(x, "_data", x), axis=axis, keepdims=True)
     return np.where(np.isfinite(m), m, 0).astype(m.dtype, copy=False)
 
 

@@ -1,11 +1,12 @@
 """Shape and indexing ops. They move values around without changing them.
 
-Results that are views of their input are read-only: writing through a view would
-change the input behind the graph's back. Call `.clone()` for a tensor of your own.
+Reshape, transpose, broadcast_to and basic slicing return views: they share memory
+and the version counter with their input, as in PyTorch (`view = True`).
 
-Primitives: reshape, transpose, broadcast_to, concatenate, getitem, and index_add
-(getitem's gradient: a scatter-add, so repeated indices accumulate). Derived:
-swapaxes, permute, expand_dims, squeeze, flatten, stack.
+Primitives: reshape, transpose, broadcast_to, concatenate, getitem, index_add
+(getitem's gradient: a scatter-add, so repeated indices accumulate), and the two ops
+that record in-place writes, index_put (x[i] = v) and copy_slices (a write through a
+view). Derived: swapaxes, permute, expand_dims, squeeze, flatten, stack.
 """
 
 from __future__ import annotations
@@ -18,19 +19,15 @@ from numpy.lib.array_utils import normalize_axis_tuple
 from ..function import Primitive
 
 
-def _read_only(array: np.ndarray) -> np.ndarray:
-    if array.flags.writeable:
-        array.flags.writeable = False
-    return array
-
-
 class Reshape(Primitive):
     """x viewed with a new shape   ->   dx = g reshaped back"""
+
+    view = True
 
     @staticmethod
     def forward(ctx, x, shape=()):
         ctx.shape = x.shape
-        return _read_only(np.reshape(x, shape))
+        return np.reshape(x, shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -40,11 +37,13 @@ class Reshape(Primitive):
 class Transpose(Primitive):
     """x with its axes permuted   ->   dx = g with the inverse permutation"""
 
+    view = True
+
     @staticmethod
     def forward(ctx, x, axes=None):
         axes = tuple(range(np.ndim(x)))[::-1] if axes is None else axes
         ctx.inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
-        return _read_only(np.transpose(x, axes))
+        return np.transpose(x, axes)
 
     @staticmethod
     def backward(ctx, g):
@@ -54,6 +53,8 @@ class Transpose(Primitive):
 class BroadcastTo(Primitive):
     """x repeated to `shape` as numpy broadcasts   ->   dx = g summed back to x's shape"""
 
+    view = True
+
     @staticmethod
     def forward(ctx, x, shape=()):
         ctx.shape = np.shape(x)
@@ -61,8 +62,6 @@ class BroadcastTo(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        from ..engine import sum_to
-
         return sum_to(g, ctx.shape, "broadcast_to")
 
 
@@ -88,10 +87,12 @@ class Concatenate(Primitive):
 class GetItem(Primitive):
     """x[index]   ->   dx = zeros with g added at index (repeated indices accumulate)"""
 
+    view = True
+
     @staticmethod
     def forward(ctx, x, index=()):
         ctx.shape, ctx.index = x.shape, index
-        return _read_only(np.asarray(x[index]))
+        return np.asarray(x[index])
 
     @staticmethod
     def backward(ctx, g):
@@ -114,6 +115,77 @@ class IndexAdd(Primitive):
     @staticmethod
     def backward(ctx, g):
         return GetItem.apply(g, index=ctx.index)
+
+
+class IndexPut(Primitive):
+    """x with x[index] = v   ->   dx = g with g[index] = 0,  dv = g[index]"""
+
+    @staticmethod
+    def forward(ctx, x, v, index=()):
+        ctx.index = index
+        out = np.array(x, copy=True)
+        out[index] = v
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_v = ctx.needs_input_grad
+        return (g * _kept(g.shape, ctx.index) if need_x else None), (
+            GetItem.apply(g, index=ctx.index) if need_v else None
+        )
+
+
+class CopySlices(Primitive):
+    """base with its view replaced by v   ->   dbase = g with the view zeroed,  dv = view(g)
+
+    Records a write through a view (`v = b[0]; v += 1`): the values are already in
+    base's memory, so forward returns base as it is. `chain` is the view's recipe:
+    the (op, kwargs) pairs that make it from base.
+    """
+
+    @staticmethod
+    def forward(ctx, base, v, chain=()):
+        ctx.chain = chain
+        return base
+
+    @staticmethod
+    def backward(ctx, g):
+        keep = np.ones(np.shape(g), dtype=bool)
+        _view(keep, ctx.chain)[...] = False
+        need_base, need_v = ctx.needs_input_grad
+        return (g * keep if need_base else None), (_view(g, ctx.chain) if need_v else None)
+
+
+def _view(x, chain):
+    for op, kwargs in chain:
+        x = op.apply(x, **kwargs)
+    return x
+
+
+def _kept(shape: tuple, index: Any) -> np.ndarray:
+    """True everywhere but at `index`."""
+    keep = np.ones(shape, dtype=bool)
+    keep[index] = False
+    return keep
+
+
+def sum_to(grad, shape: tuple, op_name: str = "backward"):
+    """Sum a broadcast gradient back down to `shape` (the inverse of numpy broadcasting)."""
+    lead = grad.ndim - len(shape)
+    if lead > 0 and grad.shape[lead:] == shape:  # the common case: only leading axes
+        return grad.sum(axis=tuple(range(lead)))
+    if lead < 0 or any(s not in (1, g) for s, g in zip(shape, grad.shape[lead:])):
+        raise ValueError(
+            f"{op_name}: a gradient of shape {grad.shape} cannot be reduced to the input "
+            f"shape {shape}; the op's backward must return one gradient per input, shaped "
+            "like the input or broadcastable to it."
+        )
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes)
+    return grad.reshape(shape) if grad.shape != shape else grad
 
 
 def is_basic_index(index: Any) -> bool:
@@ -212,14 +284,15 @@ def getitem(x, index):
 
 
 def normalize_index(index: Any) -> Any:
-    """Tensors and lists inside an index become numpy arrays."""
+    """Tensors, arrays, lists and ranges inside an index become private numpy arrays (a
+    later change to the caller's index array cannot change a recorded gradient)."""
     from ..tensor import Tensor
 
     def one(part: Any) -> Any:
         if isinstance(part, Tensor):
-            return part._data
-        if isinstance(part, list):
-            return np.asarray(part)
+            return np.array(part._data, copy=True)
+        if isinstance(part, (list, range, np.ndarray)):
+            return np.array(part, copy=True)
         return part
 
     if isinstance(index, tuple):
@@ -228,7 +301,7 @@ def normalize_index(index: Any) -> Any:
 
 
 def _data(t: Any) -> Any:
-    return getattr(t, "data", t)
+    return getattr(t, "_data", t)
 
 
 def _as_tensor(t: Any) -> Any:

@@ -142,19 +142,16 @@ class Optimizer:
 
 
 def add_to_param(param: Tensor, delta: np.ndarray) -> None:
-    """param._data += delta: in place when the array is writeable, else by rebinding."""
-    if param._data.flags.writeable:
-        param._data += delta
-    else:
-        param._data = param._data + delta
+    """param += delta in place, counted as an in-place change (a graph that saved the old
+    values then refuses to backpropagate, as in PyTorch)."""
+    param._data += delta
+    param._version[0] += 1
 
 
 def scale_param(param: Tensor, factor: float) -> None:
-    """param._data *= factor: in place when the array is writeable, else by rebinding."""
-    if param._data.flags.writeable:
-        param._data *= factor
-    else:
-        param._data = param._data * factor
+    """param *= factor in place, counted as an in-place change."""
+    param._data *= factor
+    param._version[0] += 1
 
 
 def _copy(value: Any) -> Any:

@@ -133,7 +133,7 @@ SCALAR_EXPRESSIONS = {
     "minimum(1, x)": lambda x: ag.minimum(1, x),
     "leaky_relu(x, 0.2)": lambda x: ag.leaky_relu(x, 0.2),
     "clip(x, 0.25, 0.75)": lambda x: ag.clip(x, 0.25, 0.75),
-    "where(mask, x, 0.0)": lambda x: ag.where(x.data > 0.5, x, 0.0),
+    "where(mask, x, 0.0)": lambda x: ag.where(x.numpy() > 0.5, x, 0.0),
 }
 
 
@@ -167,7 +167,7 @@ def test_each_function_applies_its_primitive(name, data):
     out = function(*args)
     assert out.grad_fn.op is primitive
     plain = primitive.apply(*args)
-    np.testing.assert_array_equal(out.data, plain.data)
+    np.testing.assert_array_equal(out.numpy(), plain.numpy())
 
 
 def test_where_function_routes_gradients_by_the_condition():
@@ -176,8 +176,8 @@ def test_where_function_routes_gradients_by_the_condition():
     out = ag.where(np.array([True, False, True]), a, b)
     assert out.grad_fn.op is E.Where
     out.backward(np.array([1.0, 2.0, 3.0]))
-    np.testing.assert_array_equal(out.data, [1.0, 10.0, 3.0])
-    np.testing.assert_array_equal(a.grad.data, [1.0, 0.0, 3.0])
+    np.testing.assert_array_equal(out.numpy(), [1.0, 10.0, 3.0])
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, 0.0, 3.0])
     assert b.grad.item() == 2.0
 
 
@@ -187,7 +187,7 @@ def test_where_function_routes_gradients_by_the_condition():
 def _grad(f, x):
     x = ag.tensor(x, requires_grad=True)
     f(x).sum().backward()
-    return x.grad.data
+    return x.grad.numpy()
 
 
 X = np.linspace(-3, 3, 13)
@@ -218,9 +218,9 @@ def test_sigmoid_and_softplus_are_stable_for_large_inputs():
         s = ag.sigmoid(x)
         p = ag.softplus(x)
         (s.sum() + p.sum()).backward()
-    np.testing.assert_allclose(s.data, [0.0, 0.0, 0.5, 1.0, 1.0])
-    np.testing.assert_allclose(p.data, [0.0, 0.0, np.log(2), 800.0, 1e4])
-    np.testing.assert_allclose(x.grad.data, [0.0, 0.0, 0.75, 1.0, 1.0])  # s' + s
+    np.testing.assert_allclose(s.numpy(), [0.0, 0.0, 0.5, 1.0, 1.0])
+    np.testing.assert_allclose(p.numpy(), [0.0, 0.0, np.log(2), 800.0, 1e4])
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0, 0.75, 1.0, 1.0])  # s' + s
 
 
 def test_kink_conventions():
@@ -238,12 +238,12 @@ def test_maximum_and_minimum_share_ties_equally():
     a = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
     b = ag.tensor([2.0, 2.0, 2.0], requires_grad=True)
     ag.maximum(a, b).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [0.0, 0.5, 1.0])
-    np.testing.assert_array_equal(b.grad.data, [1.0, 0.5, 0.0])
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 0.5, 0.0])
     a.grad = b.grad = None
     ag.minimum(a, b).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [1.0, 0.5, 0.0])
-    np.testing.assert_array_equal(b.grad.data, [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, 0.5, 0.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [0.0, 0.5, 1.0])
     x = ag.tensor(3.0, requires_grad=True)
     ag.maximum(x, x).backward()  # both shares land on x
     assert x.grad.item() == 1.0
@@ -256,8 +256,10 @@ def test_power_closed_forms():
     a = ag.tensor([0.5, 2.0], requires_grad=True)
     b = ag.tensor([3.0, -1.5], requires_grad=True)
     (a**b).sum().backward()
-    np.testing.assert_allclose(a.grad.data, b.data * a.data ** (b.data - 1), rtol=1e-15)
-    np.testing.assert_allclose(b.grad.data, a.data**b.data * np.log(a.data), rtol=1e-15)
+    np.testing.assert_allclose(a.grad.numpy(), b.numpy() * a.numpy() ** (b.numpy() - 1), rtol=1e-15)
+    np.testing.assert_allclose(
+        b.grad.numpy(), a.numpy() ** b.numpy() * np.log(a.numpy()), rtol=1e-15
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -269,11 +271,11 @@ def test_power_of_single_numbers_is_numpys_scalar_pow_in_the_input_dtype(dtype):
         x = ag.tensor(v, requires_grad=True)
         y = x**2.5
         y.backward()
-        assert y.data.dtype == dtype and x.grad.dtype == dtype
-        assert y.data == v**2.5 and x.grad.data == 2.5 * v**1.5
-        assert (2.0**x).data == 2.0**v and (2.0**x).data.dtype == dtype
+        assert y.numpy().dtype == dtype and x.grad.dtype == dtype
+        assert y.numpy() == v**2.5 and x.grad.numpy() == 2.5 * v**1.5
+        assert (2.0**x).numpy() == 2.0**v and (2.0**x).numpy().dtype == dtype
     array = ag.tensor(values) ** 2.5
-    np.testing.assert_array_equal(array.data, np.power(values, 2.5))
+    np.testing.assert_array_equal(array.numpy(), np.power(values, 2.5))
 
 
 def test_broadcast_gradients_are_summed_back_to_each_input():
@@ -281,6 +283,6 @@ def test_broadcast_gradients_are_summed_back_to_each_input():
     b = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
     c = ag.tensor(2.0, requires_grad=True)
     (a * b / c).sum().backward()
-    np.testing.assert_allclose(a.grad.data, np.broadcast_to(b.data / 2, (2, 3)))
-    np.testing.assert_allclose(b.grad.data, a.data.sum(axis=0) / 2)
-    np.testing.assert_allclose(c.grad.data, -(a.data * b.data).sum() / 4)
+    np.testing.assert_allclose(a.grad.numpy(), np.broadcast_to(b.numpy() / 2, (2, 3)))
+    np.testing.assert_allclose(b.grad.numpy(), a.numpy().sum(axis=0) / 2)
+    np.testing.assert_allclose(c.grad.numpy(), -(a.numpy() * b.numpy()).sum() / 4)

@@ -61,9 +61,9 @@ RNG = np.random.default_rng(0)
 def _grads(a, b, g):
     ta, tb = ag.tensor(a, requires_grad=True), ag.tensor(b, requires_grad=True)
     out = ta @ tb
-    np.testing.assert_allclose(out.data, a @ b, rtol=1e-14)
+    np.testing.assert_allclose(out.numpy(), a @ b, rtol=1e-14)
     out.backward(g)
-    return ta.grad.data, tb.grad.data
+    return ta.grad.numpy(), tb.grad.numpy()
 
 
 def test_matrix_times_matrix():
@@ -105,7 +105,7 @@ def test_tanh_of_a_row_times_x():
     a, x = ag.tensor(RNG.normal(size=3), requires_grad=True), RNG.normal(size=3)
     y = ag.tanh(a @ x)
     y.backward()
-    np.testing.assert_allclose(a.grad.data, (1 - np.tanh(a.data @ x) ** 2) * x, rtol=1e-14)
+    np.testing.assert_allclose(a.grad.numpy(), (1 - np.tanh(a.numpy() @ x) ** 2) * x, rtol=1e-14)
 
 
 # linear: the fused x @ w.T + b of a dense layer ---------------------------------------------
@@ -137,11 +137,11 @@ def test_linear_equals_its_composition():
     b = ag.tensor(RNG.standard_normal(4), requires_grad=True)
     fused = ag.linear(x, w, b)
     composed = x @ w.T + b
-    np.testing.assert_allclose(fused.data, composed.data, rtol=1e-14)
+    np.testing.assert_allclose(fused.numpy(), composed.numpy(), rtol=1e-14)
     grads_fused = ag.gradients((fused * fused).sum(), [x, w, b])
     grads_composed = ag.gradients((composed * composed).sum(), [x, w, b])
     for f, c in zip(grads_fused, grads_composed):
-        np.testing.assert_allclose(f.data, c.data, rtol=1e-12)
+        np.testing.assert_allclose(f.numpy(), c.numpy(), rtol=1e-12)
 
 
 def test_linear_shape_error_names_both_shapes():

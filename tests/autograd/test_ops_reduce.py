@@ -86,12 +86,12 @@ def test_reductions_agree_with_numpy():
         for keepdims in [False, True]:
             for ours, theirs in [(ag.sum, np.sum), (ag.mean, np.mean), (ag.max, np.max)]:
                 np.testing.assert_allclose(
-                    ours(t, axis=axis, keepdims=keepdims).data,
+                    ours(t, axis=axis, keepdims=keepdims).numpy(),
                     theirs(x, axis=axis, keepdims=keepdims),
                     rtol=1e-14,
                 )
             np.testing.assert_allclose(
-                ag.var(t, axis=axis, keepdims=keepdims, ddof=0).data,
+                ag.var(t, axis=axis, keepdims=keepdims, ddof=0).numpy(),
                 np.var(x, axis=axis, keepdims=keepdims),
                 rtol=1e-13,
                 atol=1e-15,
@@ -128,25 +128,25 @@ def test_every_axis_of_softmax(op):
 def test_max_and_min_share_ties_equally_as_torch_amax():
     x = ag.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], requires_grad=True)
     x.max(axis=1).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    np.testing.assert_allclose(x.grad.numpy(), [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
     x.grad = None
     x.min(axis=1, keepdims=True).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]])
+    np.testing.assert_allclose(x.grad.numpy(), [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]])
     x.grad = None
     x.max().backward()  # over everything: the two 3s share
-    np.testing.assert_allclose(x.grad.data, [[0, 0.5, 0.5], [0, 0, 0]])
+    np.testing.assert_allclose(x.grad.numpy(), [[0, 0.5, 0.5], [0, 0, 0]])
 
 
 def test_mean_and_var_gradients_closed_form():
     x = np.array([[0.5, -1.0, 2.0, 0.25], [1.5, 3.0, -2.0, 0.0]])
     t = ag.tensor(x, requires_grad=True)
     t.mean(axis=1).sum().backward()
-    np.testing.assert_allclose(t.grad.data, np.full_like(x, 1 / 4))
+    np.testing.assert_allclose(t.grad.numpy(), np.full_like(x, 1 / 4))
     for ddof in (0, 1):
         t.grad = None
         t.var(axis=1, ddof=ddof).sum().backward()
         expected = 2 * (x - x.mean(axis=1, keepdims=True)) / (4 - ddof)
-        np.testing.assert_allclose(t.grad.data, expected, rtol=1e-14)
+        np.testing.assert_allclose(t.grad.numpy(), expected, rtol=1e-14)
 
 
 def test_softmax_jacobian_is_diag_s_minus_s_s_transpose():
@@ -166,16 +166,16 @@ def test_softmax_family_finite_for_logits_of_1e4(dtype):
     for f in (ag.softmax, ag.log_softmax, lambda t, axis: t.logsumexp(axis=axis, keepdims=True)):
         t = ag.tensor(z, requires_grad=True)
         out = f(t, axis=-1)
-        assert out.dtype == dtype and np.isfinite(out.data).all()
+        assert out.dtype == dtype and np.isfinite(out.numpy()).all()
         (out * weights).sum().backward()
-        assert t.grad.dtype == dtype and np.isfinite(t.grad.data).all()
+        assert t.grad.dtype == dtype and np.isfinite(t.grad.numpy()).all()
     np.testing.assert_allclose(
-        ag.logsumexp(ag.tensor(z.astype(np.float64)), axis=1).data,
+        ag.logsumexp(ag.tensor(z.astype(np.float64)), axis=1).numpy(),
         [1e4 + np.log(2), 1e4 + np.log(1 + np.exp(-1.0))],
         rtol=1e-15,
     )
     np.testing.assert_allclose(
-        ag.softmax(ag.tensor(z.astype(np.float64))).data[0], [0.5, 0.5, 0.0], atol=1e-15
+        ag.softmax(ag.tensor(z.astype(np.float64))).numpy()[0], [0.5, 0.5, 0.0], atol=1e-15
     )
 
 
@@ -191,5 +191,5 @@ def test_derived_reductions_on_plain_arrays_return_plain_numpy():
     for fn in (ag.softmax, ag.log_softmax):
         out = fn(a)
         assert isinstance(out, np.ndarray)
-        np.testing.assert_allclose(out, fn(ag.tensor(a)).data)
+        np.testing.assert_allclose(out, fn(ag.tensor(a)).numpy())
     np.testing.assert_allclose(ag.logsumexp(a, axis=1), [np.log(np.exp([1, 2, 3]).sum()), 1e4])

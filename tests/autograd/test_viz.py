@@ -257,11 +257,11 @@ def test_linear_tanh_linear_named_from_the_module():
     weight = label_of(graph, "0.weight ")
     head, data, grad = weight.split("\n")
     assert head == "0.weight (2, 1024) float64"
-    w = model[0].weight.data
+    w = model[0].weight.numpy()
     assert data == f"data min {w.min():.4g}  mean {w.mean():.4g}  max {w.max():.4g}"
     assert grad.startswith("grad min ")
     bias = label_of(graph, "0.bias ")
-    b, gb = model[0].bias.data, model[0].bias.grad.data
+    b, gb = model[0].bias.numpy(), model[0].bias.grad.numpy()
     assert bias == (
         f"0.bias (2,) float64\ndata [{b[0]:.4g}, {b[1]:.4g}]\ngrad [{gb[0]:.4g}, {gb[1]:.4g}]"
     )
@@ -413,8 +413,8 @@ def test_trace_contributions_sum_to_each_gradient():
     loss = ((h @ w2) ** 2).mean() + (h * h).sum()  # h reaches the loss twice
     steps = viz.trace_backward(loss)
     for leaf in (w1, w2, b):
-        np.testing.assert_allclose(sum(steps.contributions_to(leaf)), leaf.grad.data, rtol=1e-12)
-    np.testing.assert_allclose(steps.gradient(b), b.grad.data, rtol=1e-12)
+        np.testing.assert_allclose(sum(steps.contributions_to(leaf)), leaf.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(steps.gradient(b), b.grad.numpy(), rtol=1e-12)
     assert [s.number for s in steps] == list(range(1, len(steps) + 1))
 
 

@@ -53,8 +53,8 @@ def test_loader_without_shuffle_yields_consecutive_batches_as_tensors():
     assert [len(b[0]) for b in batches] == [4, 4, 2]
     xb, yb = batches[1]
     assert isinstance(xb, ag.Tensor) and isinstance(yb, ag.Tensor) and not xb.requires_grad
-    np.testing.assert_array_equal(xb.data, X[4:8])
-    np.testing.assert_array_equal(yb.data, Y[4:8])
+    np.testing.assert_array_equal(xb.numpy(), X[4:8])
+    np.testing.assert_array_equal(yb.numpy(), Y[4:8])
     assert len(data.DataLoader(data.TensorDataset(X), batch_size=4)) == 3
     assert len(data.DataLoader(data.TensorDataset(X), batch_size=4, drop_last=True)) == 2
     assert [
@@ -74,20 +74,20 @@ def test_array_backed_batches_are_fetched_by_fancy_indexing():
 def test_generic_datasets_are_collated():
     xb, yb = next(iter(data.DataLoader(ListDataset(5), batch_size=4)))
     assert xb.shape == (4, 3) and yb.shape == (4,)
-    np.testing.assert_array_equal(yb.data, [0, 1, 0, 1])
+    np.testing.assert_array_equal(yb.numpy(), [0, 1, 0, 1])
 
 
 def test_shuffle_is_seeded_and_new_each_epoch():
     loader = data.DataLoader(data.TensorDataset(Y), batch_size=10, shuffle=True, seed=3)
-    first, second = (next(iter(loader))[0].data for _ in range(2))
+    first, second = (next(iter(loader))[0].numpy() for _ in range(2))
     assert sorted(first) == list(range(10)) and not np.array_equal(first, second)
     again = data.DataLoader(data.TensorDataset(Y), batch_size=10, shuffle=True, seed=3)
-    np.testing.assert_array_equal(next(iter(again))[0].data, first)
+    np.testing.assert_array_equal(next(iter(again))[0].numpy(), first)
 
     ag.manual_seed(11)
-    a = next(iter(data.DataLoader(data.TensorDataset(Y), batch_size=10, shuffle=True)))[0].data
+    a = next(iter(data.DataLoader(data.TensorDataset(Y), batch_size=10, shuffle=True)))[0].numpy()
     ag.manual_seed(11)
-    b = next(iter(data.DataLoader(data.TensorDataset(Y), batch_size=10, shuffle=True)))[0].data
+    b = next(iter(data.DataLoader(data.TensorDataset(Y), batch_size=10, shuffle=True)))[0].numpy()
     np.testing.assert_array_equal(a, b)
 
 
@@ -101,7 +101,7 @@ def test_an_epoch_visits_every_sample_once(n, batch_size, drop_last, shuffle):
     loader = data.DataLoader(
         data.TensorDataset(np.arange(n)), batch_size, shuffle, drop_last, seed=0
     )
-    seen = [b[0].data for b in loader]
+    seen = [b[0].numpy() for b in loader]
     assert len(seen) == len(loader)
     assert all(len(b) == batch_size for b in seen[: n // batch_size])
     visited = np.concatenate(seen) if seen else np.array([], int)

@@ -40,7 +40,7 @@ def test_grad_norms_are_the_norms_of_every_grad():
     named = list(model.named_parameters())
     assert list(norms) == [name for name, _ in named]
     for name, param in named:
-        assert norms[name] == pytest.approx(np.linalg.norm(param.grad.data), rel=1e-12)
+        assert norms[name] == pytest.approx(np.linalg.norm(param.grad.numpy()), rel=1e-12)
 
 
 def test_grad_norms_skip_parameters_without_a_gradient():
@@ -67,7 +67,7 @@ def test_plot_grad_flow_draws_mean_and_max_of_each_gradient():
     model = deep_net("sigmoid")
     ax = utils.plot_grad_flow(model)
     heights = [patch.get_height() for patch in ax.patches]
-    grads = [np.abs(param.grad.data) for _, param in model.named_parameters()]
+    grads = [np.abs(param.grad.numpy()) for _, param in model.named_parameters()]
     count = len(grads)
     np.testing.assert_allclose(heights[:count], [g.max() for g in grads], rtol=1e-12)
     np.testing.assert_allclose(heights[count:], [g.mean() for g in grads], rtol=1e-12)

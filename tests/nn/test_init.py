@@ -41,16 +41,16 @@ def check_uniform(data, bound):
 
 def test_xavier_uniform_and_normal():
     ag.manual_seed(0)
-    check_uniform(init.xavier_uniform_(empty(), gain=2.0).data, 2.0 * math.sqrt(6 / 800))
-    data = init.xavier_normal_(empty(), gain=0.5).data
+    check_uniform(init.xavier_uniform_(empty(), gain=2.0).numpy(), 2.0 * math.sqrt(6 / 800))
+    data = init.xavier_normal_(empty(), gain=0.5).numpy()
     np.testing.assert_allclose(data.std(), 0.5 * math.sqrt(2 / 800), rtol=0.02)
 
 
 def test_kaiming_uniform_and_normal():
     ag.manual_seed(1)
-    check_uniform(init.kaiming_uniform_(empty(), nonlinearity="relu").data, math.sqrt(6 / 500))
-    check_uniform(init.kaiming_uniform_(empty(), a=math.sqrt(5)).data, 1 / math.sqrt(500))
-    data = init.kaiming_normal_(empty(), mode="fan_out", nonlinearity="relu").data
+    check_uniform(init.kaiming_uniform_(empty(), nonlinearity="relu").numpy(), math.sqrt(6 / 500))
+    check_uniform(init.kaiming_uniform_(empty(), a=math.sqrt(5)).numpy(), 1 / math.sqrt(500))
+    data = init.kaiming_normal_(empty(), mode="fan_out", nonlinearity="relu").numpy()
     np.testing.assert_allclose(data.std(), math.sqrt(2 / 300), rtol=0.02)
     with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out'"):
         init.kaiming_normal_(empty(), mode="fan_avg")
@@ -58,35 +58,37 @@ def test_kaiming_uniform_and_normal():
 
 def test_normal_uniform_constant_zeros_ones():
     ag.manual_seed(2)
-    data = init.normal_(empty(), mean=3.0, std=0.5).data
+    data = init.normal_(empty(), mean=3.0, std=0.5).numpy()
     assert abs(data.mean() - 3.0) < 0.01 and abs(data.std() - 0.5) < 0.01
-    data = init.uniform_(empty(), -2.0, 1.0).data
+    data = init.uniform_(empty(), -2.0, 1.0).numpy()
     assert data.min() >= -2.0 and data.max() < 1.0 and abs(data.mean() + 0.5) < 0.01
-    assert np.all(init.zeros_(empty()).data == 0)
-    assert np.all(init.ones_(empty()).data == 1)
-    assert np.all(init.constant_(empty(), 0.25).data == 0.25)
+    assert np.all(init.zeros_(empty()).numpy() == 0)
+    assert np.all(init.ones_(empty()).numpy() == 1)
+    assert np.all(init.constant_(empty(), 0.25).numpy() == 0.25)
 
 
 def test_fills_in_place_and_keeps_dtype():
     p = nn.Parameter(np.empty((4, 4), np.float32))
-    array = p.data
-    assert init.xavier_uniform_(p) is p and p.data is array and p.dtype == np.float32
+    array = p.numpy()
+    assert init.xavier_uniform_(p) is p and p.numpy() is array and p.dtype == np.float32
 
 
 def test_seeded_init_is_reproducible():
     ag.manual_seed(7)
-    a = init.kaiming_normal_(empty((5, 5))).data.copy()
+    a = init.kaiming_normal_(empty((5, 5))).numpy().copy()
     ag.manual_seed(7)
-    b = init.kaiming_normal_(empty((5, 5))).data.copy()
+    b = init.kaiming_normal_(empty((5, 5))).numpy().copy()
     np.testing.assert_array_equal(a, b)
 
 
-def test_init_while_a_graph_holds_the_values_rebinds():
+def test_init_while_a_graph_holds_the_values_is_an_in_place_change():
     p = nn.Parameter(np.ones((2, 2)))
     x = ag.tensor(np.ones((1, 2)), requires_grad=True)
-    _ = x @ p  # the live graph froze p's array
-    frozen = p.data
-    assert not frozen.flags.writeable
+    y = (x @ p).sum()  # MatMul saved p at version 0
+    memory = p.numpy()
     init.zeros_(p)
-    assert p.data is not frozen and np.all(p.data == 0)
-    assert np.all(frozen == 1)  # the array the graph saved is untouched
+    assert p.numpy() is memory and np.all(p.numpy() == 0)  # in place, as torch.nn.init
+    with pytest.raises(
+        RuntimeError, match="MatMul: one of the variables .* modified by an inplace"
+    ):
+        y.backward()

@@ -14,11 +14,11 @@ def test_linear_computes_x_weight_transpose_plus_bias():
     layer = nn.Linear(3, 2)
     assert layer.weight.shape == (2, 3) and layer.bias.shape == (2,)
     x = np.random.default_rng(0).normal(size=(5, 3))
-    expected = x @ layer.weight.data.T + layer.bias.data
-    np.testing.assert_allclose(layer(ag.Tensor(x)).data, expected, rtol=1e-15)
+    expected = x @ layer.weight.numpy().T + layer.bias.numpy()
+    np.testing.assert_allclose(layer(ag.Tensor(x)).numpy(), expected, rtol=1e-15)
     x3 = np.random.default_rng(1).normal(size=(4, 5, 3))  # extra leading axes broadcast
     np.testing.assert_allclose(
-        layer(ag.Tensor(x3)).data, x3 @ layer.weight.data.T + layer.bias.data
+        layer(ag.Tensor(x3)).numpy(), x3 @ layer.weight.numpy().T + layer.bias.numpy()
     )
 
 
@@ -26,7 +26,7 @@ def test_linear_without_bias():
     layer = nn.Linear(3, 2, bias=False)
     assert layer.bias is None and [n for n, _ in layer.named_parameters()] == ["weight"]
     x = np.ones((1, 3))
-    np.testing.assert_allclose(layer(ag.Tensor(x)).data, x @ layer.weight.data.T)
+    np.testing.assert_allclose(layer(ag.Tensor(x)).numpy(), x @ layer.weight.numpy().T)
 
 
 def test_linear_gradients_match_finite_differences():
@@ -45,10 +45,10 @@ def test_linear_default_init_is_pytorch_uniform_bound():
     layer = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
     for p in (layer.weight, layer.bias):
-        assert np.abs(p.data).max() <= bound
-    assert np.abs(layer.weight.data).max() > 0.99 * bound  # it uses the whole interval
-    np.testing.assert_allclose(layer.weight.data.var(), bound**2 / 3, rtol=0.02)  # U(-b, b)
-    assert abs(layer.weight.data.mean()) < 0.01 * bound
+        assert np.abs(p.numpy()).max() <= bound
+    assert np.abs(layer.weight.numpy()).max() > 0.99 * bound  # it uses the whole interval
+    np.testing.assert_allclose(layer.weight.numpy().var(), bound**2 / 3, rtol=0.02)  # U(-b, b)
+    assert abs(layer.weight.numpy().mean()) < 0.01 * bound
 
 
 def test_construction_is_reproducible_with_manual_seed():
@@ -74,7 +74,7 @@ def test_identity_and_flatten():
     assert nn.Flatten()(x).shape == (2, 12)
     assert nn.Flatten(0, 1)(x).shape == (6, 4)
     assert nn.Flatten(start_dim=0)(x).shape == (24,)
-    np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 12))
+    np.testing.assert_array_equal(nn.Flatten()(x).numpy(), x.numpy().reshape(2, 12))
     assert gradcheck(lambda t: nn.Flatten()(t) * 2.0, x)
     with pytest.raises(ValueError, match="start_dim 2 comes after end_dim 1"):
         nn.Flatten(2, 1)(x)
@@ -83,7 +83,7 @@ def test_identity_and_flatten():
 def test_dropout_statistics_and_scaling():
     ag.manual_seed(0)
     p, n = 0.3, 200_000
-    out = nn.Dropout(p)(ag.ones(n)).data
+    out = nn.Dropout(p)(ag.ones(n)).numpy()
     dropped = np.mean(out == 0)
     assert abs(dropped - p) < 4 * math.sqrt(p * (1 - p) / n)  # binomial, 4 sigma
     np.testing.assert_allclose(out[out != 0], 1 / (1 - p))  # inverted dropout
@@ -95,7 +95,7 @@ def test_dropout_gradient_is_the_mask():
     x = ag.tensor(np.ones(1000), requires_grad=True)
     out = nn.Dropout(0.5)(x)
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, out.data)  # mask / (1 - p) where kept, 0 else
+    np.testing.assert_array_equal(x.grad.numpy(), out.numpy())  # mask / (1 - p) where kept, 0 else
 
 
 def test_dropout_is_identity_in_eval_mode_and_for_p_zero():
@@ -103,16 +103,16 @@ def test_dropout_is_identity_in_eval_mode_and_for_p_zero():
     layer = nn.Dropout(0.5).eval()
     assert layer(x) is x
     assert nn.Dropout(0.0)(x) is x
-    assert np.all(nn.Dropout(1.0)(x).data == 0)
+    assert np.all(nn.Dropout(1.0)(x).numpy() == 0)
     with pytest.raises(ValueError, match="p must be a probability"):
         nn.Dropout(1.5)
 
 
 def test_dropout_is_reproducible_with_manual_seed():
     ag.manual_seed(5)
-    a = nn.Dropout(0.5)(ag.ones(50)).data
+    a = nn.Dropout(0.5)(ag.ones(50)).numpy()
     ag.manual_seed(5)
-    b = nn.Dropout(0.5)(ag.ones(50)).data
+    b = nn.Dropout(0.5)(ag.ones(50)).numpy()
     np.testing.assert_array_equal(a, b)
 
 
@@ -125,7 +125,7 @@ def test_sequential_behaves_like_a_list():
     assert isinstance(head, nn.Sequential) and len(head) == 2
     x = ag.Tensor(np.ones((4, 2)))
     expected = model[2](model[1](model[0](x)))
-    np.testing.assert_array_equal(model(x).data, expected.data)
+    np.testing.assert_array_equal(model(x).numpy(), expected.numpy())
     assert "2.weight" in dict(model.named_parameters())
 
 

@@ -56,9 +56,9 @@ def test_one_sample_with_raw_tensors(hidden):
     dh1 = h1_np * (1 - h1_np) if hidden == "sigmoid" else (theta1 @ x > 0).astype(float)
     yhat_np = sigmoid(theta2 @ h1_np)
     delta = 2 * (yhat_np - y[0]) * yhat_np * (1 - yhat_np)
-    np.testing.assert_allclose(t2.grad.data, delta * h1_np[None, :], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(t2.grad.numpy(), delta * h1_np[None, :], rtol=0, atol=1e-12)
     np.testing.assert_allclose(
-        t1.grad.data, np.outer(delta * theta2[0] * dh1, x), rtol=0, atol=1e-12
+        t1.grad.numpy(), np.outer(delta * theta2[0] * dh1, x), rtol=0, atol=1e-12
     )
 
 
@@ -74,8 +74,8 @@ def test_nn_modules_give_hand_gradients(hidden, m):
     loss = nn.MSELoss()(model(ag.Tensor(X)), y[:, None])
     loss.backward()
     d_theta1, d_theta2 = hand_gradients(theta1, theta2, X, y, hidden)
-    np.testing.assert_allclose(model[0].weight.grad.data, d_theta1, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(model[2].weight.grad.data, d_theta2, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(model[0].weight.grad.numpy(), d_theta1, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(model[2].weight.grad.numpy(), d_theta2, rtol=0, atol=1e-12)
     assert np.abs(d_theta1).max() > 1e-4  # the check is not vacuous
 
 
@@ -92,5 +92,5 @@ def test_logistic_regression_bce_gradient():
         model = nn.MLP(3, [], 1, output_activation=output_activation)
         model.load_state_dict({"0.weight": w0, "0.bias": b0})
         loss_fn(model(ag.Tensor(X)), y[:, None]).backward()
-        np.testing.assert_allclose(model[0].weight.grad.data[0], expected_w, rtol=0, atol=1e-12)
-        np.testing.assert_allclose(model[0].bias.grad.data[0], expected_b, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(model[0].weight.grad.numpy()[0], expected_w, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(model[0].bias.grad.numpy()[0], expected_b, rtol=0, atol=1e-12)

@@ -39,30 +39,30 @@ def t(a, grad=False):
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_regression_losses_match_numpy(reduction):
     mse = nn.MSELoss(reduction=reduction)(t(PRED), TARGET)
-    np.testing.assert_allclose(mse.data, reduce((PRED - TARGET) ** 2, reduction), rtol=1e-14)
+    np.testing.assert_allclose(mse.numpy(), reduce((PRED - TARGET) ** 2, reduction), rtol=1e-14)
     l1 = nn.L1Loss(reduction=reduction)(t(PRED), t(TARGET))
-    np.testing.assert_allclose(l1.data, reduce(np.abs(PRED - TARGET), reduction), rtol=1e-14)
+    np.testing.assert_allclose(l1.numpy(), reduce(np.abs(PRED - TARGET), reduction), rtol=1e-14)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_binary_losses_match_numpy(reduction):
     bce = -(SOFT * np.log(PROBS) + (1 - SOFT) * np.log(1 - PROBS))
     out = nn.BCELoss(reduction=reduction)(t(PROBS), SOFT)
-    np.testing.assert_allclose(out.data, reduce(bce, reduction), rtol=1e-13)
+    np.testing.assert_allclose(out.numpy(), reduce(bce, reduction), rtol=1e-13)
 
     weight = np.array([1.0, 2.0, 0.5])
     out = nn.BCELoss(weight=weight, reduction=reduction)(t(PROBS), SOFT)
-    np.testing.assert_allclose(out.data, reduce(bce * weight, reduction), rtol=1e-13)
+    np.testing.assert_allclose(out.numpy(), reduce(bce * weight, reduction), rtol=1e-13)
 
     p = sigmoid(PRED)
     out = nn.BCEWithLogitsLoss(reduction=reduction)(t(PRED), SOFT)
     expected = -(SOFT * np.log(p) + (1 - SOFT) * np.log(1 - p))
-    np.testing.assert_allclose(out.data, reduce(expected, reduction), rtol=1e-13)
+    np.testing.assert_allclose(out.numpy(), reduce(expected, reduction), rtol=1e-13)
 
     pos_weight = np.array([3.0, 1.0, 0.25])
     out = nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=pos_weight)(t(PRED), SOFT)
     expected = -(pos_weight * SOFT * np.log(p) + (1 - SOFT) * np.log(1 - p))
-    np.testing.assert_allclose(out.data, reduce(expected, reduction), rtol=1e-13)
+    np.testing.assert_allclose(out.numpy(), reduce(expected, reduction), rtol=1e-13)
 
 
 def test_loss_gradients_match_finite_differences():
@@ -91,9 +91,9 @@ def test_cross_entropy_and_nll_with_labels_weights_and_ignore_index(reduction):
     w = np.where(kept, weight[np.where(kept, labels, 0)], 0.0)
     expected = {"mean": (w * picked).sum() / w.sum(), "sum": (w * picked).sum(), "none": w * picked}
     ce = nn.CrossEntropyLoss(weight=weight, reduction=reduction)(t(PRED), labels)
-    np.testing.assert_allclose(ce.data, expected[reduction], rtol=1e-13)
+    np.testing.assert_allclose(ce.numpy(), expected[reduction], rtol=1e-13)
     nll = nn.NLLLoss(weight=weight, reduction=reduction)(F.log_softmax(t(PRED), 1), labels)
-    np.testing.assert_allclose(nll.data, expected[reduction], rtol=1e-13)
+    np.testing.assert_allclose(nll.numpy(), expected[reduction], rtol=1e-13)
     x = t(PRED, True)
     assert gradcheck(lambda x: F.cross_entropy(x, labels, weight, reduction=reduction), x)
     assert gradcheck(lambda x: F.nll_loss(x, labels, weight, reduction=reduction), x)
@@ -103,14 +103,16 @@ def test_cross_entropy_with_probabilities_and_extra_axes():
     target = SOFT / SOFT.sum(axis=1, keepdims=True)
     out = F.cross_entropy(t(PRED), target)
     np.testing.assert_allclose(
-        out.data, -(target * log_softmax(PRED)).sum(axis=1).mean(), rtol=1e-13
+        out.numpy(), -(target * log_softmax(PRED)).sum(axis=1).mean(), rtol=1e-13
     )
 
     logits = rng.normal(size=(2, 3, 4, 5))  # (N, C, d1, d2)
     labels = rng.integers(0, 3, size=(2, 4, 5))
     expected = -np.take_along_axis(log_softmax(logits), labels[:, None], axis=1)[:, 0]
-    np.testing.assert_allclose(F.cross_entropy(t(logits), labels, reduction="none").data, expected)
-    np.testing.assert_allclose(F.cross_entropy(t(logits), labels).data, expected.mean())
+    np.testing.assert_allclose(
+        F.cross_entropy(t(logits), labels, reduction="none").numpy(), expected
+    )
+    np.testing.assert_allclose(F.cross_entropy(t(logits), labels).numpy(), expected.mean())
     assert gradcheck(
         lambda x: F.cross_entropy(x, labels[:1, :2, :2]), t(logits[:1, :, :2, :2], True)
     )
@@ -119,7 +121,7 @@ def test_cross_entropy_with_probabilities_and_extra_axes():
 def test_cross_entropy_of_one_unbatched_sample():
     out = F.cross_entropy(t(PRED[0]), np.array(1), reduction="none")
     assert out.shape == ()
-    np.testing.assert_allclose(out.data, -log_softmax(PRED[:1])[0, 1])
+    np.testing.assert_allclose(out.numpy(), -log_softmax(PRED[:1])[0, 1])
 
 
 @given(
@@ -142,7 +144,7 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot(n, c, seed, scale):
     np.testing.assert_allclose(
         loss.item(), -log_softmax(logits)[np.arange(n), labels].mean(), rtol=1e-12
     )
-    np.testing.assert_allclose(x.grad.data, (softmax - one_hot) / n, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), (softmax - one_hot) / n, rtol=1e-12, atol=1e-15)
 
 
 def test_losses_are_stable_for_huge_logits():
@@ -150,23 +152,23 @@ def test_losses_are_stable_for_huge_logits():
     loss = F.cross_entropy(logits, np.array([1, 2]), reduction="sum")
     loss.backward()
     np.testing.assert_allclose(loss.item(), 1e4 + np.log(2))
-    np.testing.assert_allclose(logits.grad.data, [[1, -1, 0], [0, 0.5, -0.5]])
+    np.testing.assert_allclose(logits.grad.numpy(), [[1, -1, 0], [0, 0.5, -0.5]])
 
     z = t(np.array([1e4, -1e4, 1e4, -1e4]), True)
     y = np.array([1.0, 0.0, 0.0, 1.0])
     loss = F.binary_cross_entropy_with_logits(z, y, reduction="none")
     loss.sum().backward()
-    np.testing.assert_array_equal(loss.data, [0, 0, 1e4, 1e4])
-    np.testing.assert_array_equal(z.grad.data, [0, 0, 1, -1])  # sigmoid(z) - y
+    np.testing.assert_array_equal(loss.numpy(), [0, 0, 1e4, 1e4])
+    np.testing.assert_array_equal(z.grad.numpy(), [0, 0, 1, -1])  # sigmoid(z) - y
 
 
 def test_bce_clamps_log_at_minus_100_like_pytorch():
     p = t(np.array([0.0, 1.0, 0.0]), True)
     loss = F.binary_cross_entropy(p, np.array([1.0, 0.0, 0.0]), reduction="none")
-    np.testing.assert_array_equal(loss.data, [100.0, 100.0, 0.0])
+    np.testing.assert_array_equal(loss.numpy(), [100.0, 100.0, 0.0])
     loss.sum().backward()
-    assert np.all(np.isfinite(p.grad.data))
-    np.testing.assert_allclose(p.grad.data, [-1e12, 1e12, 0.0])  # (p - y) / max(p(1-p), 1e-12)
+    assert np.all(np.isfinite(p.grad.numpy()))
+    np.testing.assert_allclose(p.grad.numpy(), [-1e12, 1e12, 0.0])  # (p - y) / max(p(1-p), 1e-12)
 
 
 def test_losses_refuse_mistakes_with_clear_messages():
@@ -190,7 +192,7 @@ def test_losses_refuse_mistakes_with_clear_messages():
 
 def test_one_hot():
     out = F.one_hot(np.array([2, 0]), 3)
-    np.testing.assert_array_equal(out.data, [[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(out.numpy(), [[0, 0, 1], [1, 0, 0]])
     with pytest.raises(IndexError):
         F.one_hot(np.array([3]), 3)
 
@@ -238,7 +240,7 @@ def test_plain_labels_path_agrees_with_the_weighted_targets_path(shape, labels, 
         x = t(logits, True)
         loss = F.cross_entropy(x, labels, weight=weight, reduction=reduction)
         loss.sum().backward()
-        results.append((loss.data, x.grad.data))
+        results.append((loss.numpy(), x.grad.numpy()))
     (plain_loss, plain_grad), (weighted_loss, weighted_grad) = results
     assert plain_loss.shape == weighted_loss.shape
     np.testing.assert_allclose(plain_loss, weighted_loss, rtol=1e-13)
@@ -260,7 +262,7 @@ def test_plain_and_recorded_backward_agree():
     for create_graph in (False, True):
         x = t(PRED, True)
         F.cross_entropy(x, labels).backward(create_graph=create_graph)
-        grads.append(x.grad.data)
+        grads.append(x.grad.numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-14, atol=1e-17)
 
 
@@ -295,7 +297,7 @@ def test_label_smoothing_matches_the_documented_formula(reduction, weighted, eps
     weight = np.array([0.0, 0.5, 2.0, 1.5]) if weighted else None  # class 0 weighs nothing
     loss = nn.CrossEntropyLoss(weight=weight, reduction=reduction, label_smoothing=eps)
     expected = smoothed_cross_entropy_reference(logits, labels, eps, weight, -100, reduction)
-    np.testing.assert_allclose(loss(t(logits), labels).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(loss(t(logits), labels).numpy(), expected, rtol=1e-12)
     assert gradcheck(lambda x: loss(x, labels), t(logits, True))
 
 
@@ -303,7 +305,7 @@ def test_label_smoothing_of_probabilities_mixes_in_the_uniform_target():
     target = SOFT / SOFT.sum(axis=1, keepdims=True)
     smoothed = 0.8 * target + 0.2 / 3
     out = F.cross_entropy(t(PRED), target, label_smoothing=0.2)
-    np.testing.assert_allclose(out.data, F.cross_entropy(t(PRED), smoothed).data, rtol=1e-13)
+    np.testing.assert_allclose(out.numpy(), F.cross_entropy(t(PRED), smoothed).numpy(), rtol=1e-13)
     p = t(target, True)  # the gradient reaches the target through the mixing
     assert gradcheck(lambda q: F.cross_entropy(t(PRED), q, label_smoothing=0.2), p)
     with pytest.raises(ValueError, match="label_smoothing must lie in \\[0, 1\\]"):
@@ -315,13 +317,13 @@ def test_fused_squared_error_equals_its_composition_bit_for_bit(reduction):
     x, y = t(PRED, True), t(TARGET, True)
     fused = F.mse_loss(x, y, reduction=reduction)
     fused.backward()
-    fused_grads = x.grad.data.copy(), y.grad.data.copy()
+    fused_grads = x.grad.numpy().copy(), y.grad.numpy().copy()
     x.grad = y.grad = None
     diff = x - y
     composed = (diff * diff).mean() if reduction == "mean" else (diff * diff).sum()
     composed.backward()
     assert fused.item() == composed.item()
-    np.testing.assert_array_equal(fused_grads[0], x.grad.data)
-    np.testing.assert_array_equal(fused_grads[1], y.grad.data)
+    np.testing.assert_array_equal(fused_grads[0], x.grad.numpy())
+    np.testing.assert_array_equal(fused_grads[1], y.grad.numpy())
     assert gradgradcheck(lambda a, b: F.mse_loss(a, b, reduction=reduction), x, y)
     assert fused.grad_fn.name == "SquaredError"  # one node, not four

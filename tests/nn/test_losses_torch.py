@@ -48,5 +48,5 @@ def test_cross_entropy_matches_torch(shape, probabilities, weighted, reduction, 
     xa = ag.tensor(x, requires_grad=True)
     loss = nn.functional.cross_entropy(xa, target, weight, reduction=reduction, label_smoothing=eps)
     loss.sum().backward()
-    np.testing.assert_allclose(loss.data, expected.detach().numpy(), rtol=1e-10, atol=1e-13)
-    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(loss.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-13)

@@ -58,7 +58,7 @@ def _our_trajectory(name, kwargs, scheduler, scheduler_kwargs, steps):
         optimizer.step()
         if sched:
             sched.step()
-        trajectory.append([p.data.copy() for p in model.parameters()])
+        trajectory.append([p.numpy().copy() for p in model.parameters()])
     return start, trajectory
 
 

@@ -51,7 +51,7 @@ def train_on_digits(datasets):
             losses.append(loss.item())
         model.eval()
         with ag.no_grad():
-            accuracy = (model(ag.Tensor(X_test)).argmax(axis=1).data == y_test).mean()
+            accuracy = (model(ag.Tensor(X_test)).argmax(axis=1).numpy() == y_test).mean()
         if accuracy >= 0.95:
             break
     return accuracy, losses, time.perf_counter() - start

@@ -22,14 +22,14 @@ def test_clip_grad_norm_rescales_to_max_norm_and_returns_the_total_norm():
     total = utils.clip_grad_norm_(params, max_norm=1.0)
     assert total == pytest.approx(5.0)
     factor = 1.0 / (5.0 + 1e-6)
-    np.testing.assert_allclose(params[0].grad.data, [3 * factor, 0.0])
-    np.testing.assert_allclose(params[1].grad.data, [[4 * factor]])
+    np.testing.assert_allclose(params[0].grad.numpy(), [3 * factor, 0.0])
+    np.testing.assert_allclose(params[1].grad.numpy(), [[4 * factor]])
 
 
 def test_clip_grad_norm_leaves_small_gradients_alone():
     params = params_with_grads(np.array([0.3, 0.4]))
     assert utils.clip_grad_norm_(iter(params), max_norm=1.0) == pytest.approx(0.5)
-    np.testing.assert_array_equal(params[0].grad.data, [0.3, 0.4])
+    np.testing.assert_array_equal(params[0].grad.numpy(), [0.3, 0.4])
 
 
 def test_clip_grad_norm_other_norms_and_missing_grads():
@@ -43,7 +43,7 @@ def test_clip_grad_norm_other_norms_and_missing_grads():
 def test_clip_grad_value():
     (p,) = params_with_grads(np.array([-5.0, 0.2, 3.0]))
     utils.clip_grad_value_(p, 1.0)
-    np.testing.assert_array_equal(p.grad.data, [-1.0, 0.2, 1.0])
+    np.testing.assert_array_equal(p.grad.numpy(), [-1.0, 0.2, 1.0])
 
 
 def test_grad_norms_by_name():
@@ -52,7 +52,7 @@ def test_grad_norms_by_name():
     norms = utils.grad_norms(model)
     assert list(norms) == ["0.weight", "0.bias", "1.weight", "1.bias"]
     assert norms["1.bias"] == pytest.approx(3.0)  # d sum / d bias = batch size
-    np.testing.assert_allclose(norms["0.weight"], np.linalg.norm(model[0].weight.grad.data))
+    np.testing.assert_allclose(norms["0.weight"], np.linalg.norm(model[0].weight.grad.numpy()))
 
 
 def test_plot_grad_flow():
