@@ -131,7 +131,8 @@ class Node:
 
     # ctx API used inside forward/backward --------------------------------------------
     def save_for_backward(self, *arrays: Any) -> None:
-        """Keep forward's input or output arrays for backward (see `saved_tensors`)."""
+        """Keep forward's input or output arrays for backward (see `saved_tensors`); None
+        for one this backward will not need, so a later change of it is no error."""
         self._saved = arrays
 
     @property
@@ -152,6 +153,9 @@ class Node:
             return self._saved
         values = []
         for index, value in zip(self._saved_from, self._saved):
+            if index == -1:
+                values.append(None)
+                continue
             if index is None:  # the output: a stand-in tensor made by this node
                 values.append(Tensor._make(value, True, self))
                 continue
@@ -186,6 +190,11 @@ class Node:
         """Note each saved array's input index (or that it is the output) and its version."""
         values, sources, versions = [], [], []
         for array in self._saved:
+            if array is None:  # a value this backward does not need (PyTorch saves None too)
+                values.append(None)
+                sources.append(-1)
+                versions.append(None)
+                continue
             for i, candidate in enumerate(arrays):
                 if candidate is array:
                     sources.append(i)
@@ -265,9 +274,9 @@ class Function:
                 arrays.append(a._data)
                 parents.append(a.grad_fn)
                 any_tensor = True
-                if a.requires_grad:
+                if a._requires_grad:
                     record = True
-                needs.append(a.requires_grad)
+                needs.append(a._requires_grad)
             else:
                 arrays.append(a)
                 parents.append(None)

@@ -59,7 +59,7 @@ class Tensor:
     __slots__ = (
         "_data",
         "grad",
-        "requires_grad",
+        "_requires_grad",
         "grad_fn",
         "_hooks",
         "_version",
@@ -81,7 +81,7 @@ class Tensor:
         self._hooks: dict | None = None
         self._version = [0]  # in-place changes so far, shared with views (see _write)
         self._base = None  # for a view: (the tensor it views, the ops that make the view)
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
         if state.observers:  # capture_backward refuses tensors made from data
@@ -102,7 +102,7 @@ class Tensor:
     def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
         """Fast constructor for op results (no dtype rule, no checks)."""
         t = object.__new__(cls)
-        t._data, t.requires_grad, t.grad_fn, t.grad, t._hooks = (
+        t._data, t._requires_grad, t.grad_fn, t.grad, t._hooks = (
             data,
             requires_grad,
             grad_fn,
@@ -215,6 +215,15 @@ class Tensor:
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
     # --- autograd -------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        """True when ops on this tensor are recorded for backward."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing a gradient (in place); returns self."""
         if requires_grad and self._data.dtype.kind not in "fc":
@@ -227,7 +236,7 @@ class Tensor:
                 f"requires_grad_(False) on a non-leaf tensor (made by {self.grad_fn.name}); "
                 "use .detach() to get a tensor cut from the graph"
             )
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
 
     def detach(self) -> Tensor:
@@ -481,13 +490,13 @@ class Tensor:
         except (ValueError, TypeError) as error:
             raise _in_place_error(symbol, self, result, error) from None
         self._version[0] += 1
-        self.grad_fn, self.requires_grad = node, True
+        self.grad_fn, self._requires_grad = node, True
         if self._base is not None:  # a view: the tensor it views now has a new history
             base, chain = self._base
             stale = Tensor._make(base._data, base.requires_grad, base.grad_fn)
             stale._version = base._version
             base.grad_fn = ops.CopySlices.apply(stale, result, chain=chain).grad_fn
-            base.requires_grad = True
+            base._requires_grad = True
         self._rebase_views()
 
     def _view_of(self, source: Tensor, op: Any, kwargs: dict) -> None:
@@ -511,7 +520,7 @@ class Tensor:
                 fresh = base
                 for op, kwargs in chain:
                     fresh = op.apply(fresh, **kwargs)
-                view.grad_fn, view.requires_grad = fresh.grad_fn, True
+                view.grad_fn, view._requires_grad = fresh.grad_fn, True
 
     # --- methods (numpy's names) -------------------------------------------------------
     def exp(self) -> Tensor:

@@ -13,22 +13,25 @@ class MatMul(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         _check_aligned(a, b)
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.ndims = (np.ndim(a), np.ndim(b))
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_tensors  # b is None when a needs no gradient, and a when b needs none
         need_a, need_b = ctx.needs_input_grad
-        if a.ndim == 1 and b.ndim == 1:  # inner product: a scalar
+        a_ndim, b_ndim = ctx.ndims
+        if a_ndim == 1 and b_ndim == 1:  # inner product: a scalar
             return (g * b if need_a else None), (g * a if need_b else None)
-        if a.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
+        if a_ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
             grad_a = (
                 (b @ g.reshape(*g.shape, 1)).reshape(*g.shape[:-1], b.shape[-2]) if need_a else None
             )
             grad_b = a.reshape(-1, 1) * g.reshape(*g.shape[:-1], 1, g.shape[-1]) if need_b else None
             return grad_a, grad_b
-        if b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
+        if b_ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
             grad_a = g.reshape(*g.shape, 1) * b if need_a else None
             grad_b = (
                 (a.swapaxes(-1, -2) @ g.reshape(*g.shape, 1)).reshape(*g.shape[:-1], a.shape[-1])

@@ -472,3 +472,15 @@ def test_every_node_runs_after_all_the_nodes_that_consume_its_output():
     y0 = np.sin(0.7)
     expected = np.cos(0.7) * (1 + 2 * np.exp(6 * y0) * 3.0)  # d/dx [y + exp(3y)^2]
     assert x.grad.item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_requires_grad_attribute_is_checked_like_the_constructor():
+    counts = ag.tensor(np.array([1, 2]))
+    with pytest.raises(TypeError, match="only floating tensors can require gradients"):
+        counts.requires_grad = True
+    assert counts.requires_grad is False
+    x = ag.tensor([1.0, 2.0])
+    x.requires_grad = True
+    assert x.requires_grad and x.is_leaf
+    with pytest.raises(TypeError, match="dtype object"):
+        ag.Tensor(np.array([1, "a"], dtype=object))
