@@ -178,8 +178,14 @@ class State:
     red: bool = False  # NaN/Inf in its value or gradient (an op: where one starts)
 
     def row(self, frame: int) -> list:
-        return [frame, self.data, self.data_exact, self.grad, self.grad_exact,
-                int(self.pending) | 2 * int(self.red)]  # fmt: skip
+        return [
+            frame,
+            self.data,
+            self.data_exact,
+            self.grad,
+            self.grad_exact,
+            int(self.pending) | 2 * int(self.red),
+        ]
 
 
 @dataclass
@@ -294,8 +300,12 @@ class _Story:
         for vertex in self.model.vertices:
             if vertex.kind in (PARAM, INPUT):
                 values = vertex.tensor._data
-                self.set(vertex, data="data " + text(values), data_exact=exact(values),
-                         red=not labels.is_finite(values))  # fmt: skip
+                self.set(
+                    vertex,
+                    data="data " + text(values),
+                    data_exact=exact(values),
+                    red=not labels.is_finite(values),
+                )
             elif vertex.kind in (VALUE, OUTPUT):
                 self.set(vertex, data="data ?", pending=True)
             elif vertex.kind == OP:
@@ -304,10 +314,17 @@ class _Story:
         self.frame(
             "start",
             "Start: the leaves hold their values",
-            [["what", "What happens", f"Forward runs {count} op" + "s" * (count != 1) + " in the "
-              "order they were created; then backward runs from the output to the leaves, one "
-              "edge at a time. Use the arrow keys, the buttons or the slider.", ""]],
-        )  # fmt: skip
+            [
+                [
+                    "what",
+                    "What happens",
+                    f"Forward runs {count} op" + "s" * (count != 1) + " in the order they "
+                    "were created; then backward runs from the output to the leaves, one edge "
+                    "at a time. Use the arrow keys, the buttons or the slider.",
+                    "",
+                ]
+            ],
+        )
 
     def forward(self, op: Vertex) -> None:
         node, output = op.node, self.value_of.get(op.node)
@@ -321,14 +338,23 @@ class _Story:
         nonfinite = not labels.is_finite(values)
         self.set(op, pending=False, red=finite_in and nonfinite)
         if output is not None:
-            self.set(output, pending=False, data="data " + text(values), data_exact=exact(values),
-                     red=nonfinite)  # fmt: skip
+            self.set(
+                output,
+                pending=False,
+                data="data " + text(values),
+                data_exact=exact(values),
+                red=nonfinite,
+            )
         rows = [["op", "Op", _op_text(node), ""]]
         for index, item in enumerate(inputs):
             value = item._data if isinstance(item, Tensor) else item
             rows.append(
-                [f"input{index}", f"input {index}: {self.name_of(item, op, index)}",
-                 _short(value), _exact_any(value)]  # fmt: skip
+                [
+                    f"input{index}",
+                    f"input {index}: {self.name_of(item, op, index)}",
+                    _short(value),
+                    _exact_any(value),
+                ]
             )
         rows.append(["output", "output", text(values), exact(values)])
         rows.append(["formula", "formula", formula(node.op).split("->")[0].strip(), ""])
@@ -339,25 +365,39 @@ class _Story:
         self.frame(
             "forward",
             f"Forward step {number} of {len(self.forward_order)}: {node.name}",
-            rows, op, edges, "f",
-        )  # fmt: skip
+            rows,
+            op,
+            edges,
+            "f",
+        )
 
     def seed(self) -> None:
         root = self.value_of.get(self.root.grad_fn)
         first = self.trace[0]
         if root is not None:
-            self.set(root, grad="grad " + text(first.upstream), grad_exact=exact(first.upstream),
-                     red=not labels.is_finite(first.upstream) or self.current[root].red)  # fmt: skip
+            self.set(
+                root,
+                grad="grad " + text(first.upstream),
+                grad_exact=exact(first.upstream),
+                red=not labels.is_finite(first.upstream) or self.current[root].red,
+            )
         name = self.names.get(root, "output")
         self.frame(
             "seed",
             "Backward begins: the seed",
-            [["upstream", f"d {name} / d {name}", text(first.upstream), exact(first.upstream)],
-             ["what", "What happens", f"Backward runs {len(self.trace)} steps, each sends a "
-              "gradient along every edge into its op: upstream gradient times the local "
-              "derivative. Where paths meet, the contributions add up.", ""]],
+            [
+                ["upstream", f"d {name} / d {name}", text(first.upstream), exact(first.upstream)],
+                [
+                    "what",
+                    "What happens",
+                    f"Backward runs {len(self.trace)} steps, each sends a "
+                    "gradient along every edge into its op: upstream gradient times the local "
+                    "derivative. Where paths meet, the contributions add up.",
+                    "",
+                ],
+            ],
             op=None,
-        )  # fmt: skip
+        )
 
     def backward(self, step: Any, sums: dict, expected: dict) -> None:
         op = self.op_of.get(step.node)
@@ -374,10 +414,14 @@ class _Story:
         common = [
             ["step", "step", f"{step.number} of {len(self.trace)}", str(step.number)],
             ["op", "op", _op_text(step.node), ""],
-            ["upstream", f"upstream g = d {root_name} / d {out_name}", text(upstream),
-             exact(upstream)],
+            [
+                "upstream",
+                f"upstream g = d {root_name} / d {out_name}",
+                text(upstream),
+                exact(upstream),
+            ],
             ["formula", "local derivative (the op's formula)", formula(step.node.op), ""],
-        ]  # fmt: skip
+        ]
         sent_any = False
         for index, sent in enumerate(step.contributions):
             if sent is None or op is None or (op, index) not in self.edge_of:
@@ -392,8 +436,12 @@ class _Story:
             prefix = "grad " if done else "grad so far "
             bad = not labels.is_finite(total)
             if source.kind != CONSTANT:
-                self.set(source, grad=prefix + text(total), grad_exact=exact(total),
-                         red=bad or not labels.is_finite(source.tensor._data))  # fmt: skip
+                self.set(
+                    source,
+                    grad=prefix + text(total),
+                    grad_exact=exact(total),
+                    red=bad or not labels.is_finite(source.tensor._data),
+                )
             starts = labels.is_finite(upstream) and not labels.is_finite(sent)
             self.set(op, red=self.current[op].red or starts)
             self.edge_label_from.setdefault(number, len(self.frames))
@@ -402,15 +450,27 @@ class _Story:
             rows = [
                 *common,
                 ["input", "to input", f"{index}: {input_name}", str(index)],
-                ["local", f"local d {out_name} / d {input_name}",
-                 text(local) if local is not None else
-                 "a Jacobian (not one number): the op's backward applies it to g", 
-                 exact(local) if local is not None else ""],
-                ["sent", f"sent to {input_name}" + (" = g x local" if local is not None else ""),
-                 text(sent), exact(sent)],
-                ["sum", f"sum at {input_name}", _sum_text(received, expected.get(source, 1)),
-                 exact(total)],
-            ]  # fmt: skip
+                [
+                    "local",
+                    f"local d {out_name} / d {input_name}",
+                    text(local)
+                    if local is not None
+                    else "a Jacobian (not one number): the op's backward applies it to g",
+                    exact(local) if local is not None else "",
+                ],
+                [
+                    "sent",
+                    f"sent to {input_name}" + (" = g x local" if local is not None else ""),
+                    text(sent),
+                    exact(sent),
+                ],
+                [
+                    "sum",
+                    f"sum at {input_name}",
+                    _sum_text(received, expected.get(source, 1)),
+                    exact(total),
+                ],
+            ]
             self.frame("backward", head, rows, op, [number], "b")
         if not sent_any:
             self.frame("backward", head, [*common, ["sent", "sent", "nothing", ""]], op, (), "b")
@@ -423,14 +483,22 @@ class _Story:
             state = self.current[vertex]
             grad = vertex.tensor.grad
             rows.append(
-                [f"leaf:{self.ids[vertex]}", self.names[vertex],
-                 state.grad[len("grad "):] if state.grad else "no gradient", state.grad_exact]
-            )  # fmt: skip
+                [
+                    f"leaf:{self.ids[vertex]}",
+                    self.names[vertex],
+                    state.grad[len("grad ") :] if state.grad else "no gradient",
+                    state.grad_exact,
+                ]
+            )
             if grad is not None:
                 rows.append(
-                    [f"dotgrad:{self.ids[vertex]}", f"{self.names[vertex]}.grad",
-                     text(grad._data), exact(grad._data)]
-                )  # fmt: skip
+                    [
+                        f"dotgrad:{self.ids[vertex]}",
+                        f"{self.names[vertex]}.grad",
+                        text(grad._data),
+                        exact(grad._data),
+                    ]
+                )
         heading = "Done: each leaf's gradient is the sum of the contributions it received"
         self.frame("done", heading, rows)
 
@@ -559,10 +627,14 @@ class _Story:
             "vertices": vertices,
             "modules": modules,
             "views": [
-                {"prefix": v.prefix, "vertex": v.vertex_ids, "edge": v.edge_ids,
-                 "labels": v.labels_from}
+                {
+                    "prefix": v.prefix,
+                    "vertex": v.vertex_ids,
+                    "edge": v.edge_ids,
+                    "labels": v.labels_from,
+                }
                 for v in views
-            ],  # fmt: skip
+            ],
             "leaves": [self.ids[v] for v in self.model.vertices if v.kind == PARAM],
             "forward": len(self.forward_order),
             "backward": len(self.trace),

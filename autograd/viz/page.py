@@ -22,6 +22,7 @@ body { font-family: Helvetica, Arial, sans-serif; font-size: 14px; margin: 8px; 
 #counter { font-variant-numeric: tabular-nums; min-width: 13em; }
 #graph { overflow: auto; max-height: 68vh; border: 1px solid #eee; }
 #graph svg { display: block; }
+#graph.fit svg { max-width: 100%; height: auto; }
 #graph g.node.pending { opacity: 0.3; }
 #panel { display: flex; flex-wrap: wrap; gap: 18px; margin-top: 8px; }
 #panel > div { flex: 1 1 320px; }
@@ -198,7 +199,7 @@ SCRIPT = r"""
   function play() {
     if (frame >= N - 1) go(0);
     pause();
-    $("play").textContent = "\u275a\u275a pause";
+    $("play").textContent = "|| pause";
     timer = setInterval(function () {
       if (frame >= N - 1) pause(); else go(frame + 1);
     }, 900 / Number($("speed").value));
@@ -217,6 +218,7 @@ SCRIPT = r"""
   $("scrubber").max = N - 1;
   $("scrubber").oninput = function () { pause(); go(Number(this.value)); };
   $("speed").onchange = function () { if (timer !== null) play(); };
+  $("fit").onchange = function () { $("graph").classList.toggle("fit", this.checked); };
   const collapse = $("collapse");
   if (views.length > 1) {
     collapse.parentNode.style.display = "";
@@ -240,6 +242,10 @@ SCRIPT = r"""
   window.explorer = { go: go, play: play, pause: pause, frames: N,
                       frame: function () { return frame; }, showView: showView };
   showView(0);
+  const svg = views[0].root.querySelector("svg");  // too wide to shrink legibly: scroll instead
+  if (svg && svg.width.baseVal.value * 0.6 > $("graph").clientWidth) {
+    $("fit").checked = false; $("graph").classList.remove("fit");
+  }
   fromHash();
 })();
 """.replace("__CURRENT__", CURRENT).replace("__FORWARD__", FORWARD)
@@ -253,20 +259,22 @@ BODY = """<!DOCTYPE html>
 </head>
 <body>
 <div id="controls">
-  <button id="first" title="first frame (Home)">&#x23ee;</button>
-  <button id="back" title="step back (left arrow)">&#x25c0;</button>
+  <button id="first" title="first frame (Home)">|&#x25c0;</button>
+  <button id="back" title="step back (left arrow)">&#x25c0; step</button>
   <button id="play" title="play or pause (space)">&#x25b6; play</button>
-  <button id="forward" title="step forward (right arrow)">&#x25b6;&#x25b6;</button>
-  <button id="last" title="last frame (End)">&#x23ed;</button>
+  <button id="forward" title="step forward (right arrow)">step &#x25b6;</button>
+  <button id="last" title="last frame (End)">&#x25b6;|</button>
   <input id="scrubber" type="range" min="0" max="0" value="0" title="frame">
   <label>speed <select id="speed">
     <option value="0.25">0.25x</option><option value="0.5">0.5x</option>
     <option value="1" selected>1x</option><option value="2">2x</option>
     <option value="4">4x</option></select></label>
+  <label title="shrink the graph to the page's width"><input id="fit" type="checkbox" checked>
+    fit width</label>
   <label style="display: none"><input id="collapse" type="checkbox"> collapse modules</label>
   <span id="counter"></span>
 </div>
-<div id="graph">__SVGS__</div>
+<div id="graph" class="fit">__SVGS__</div>
 <div id="panel">
   <div>
     <div id="heading"></div>

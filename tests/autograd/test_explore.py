@@ -8,6 +8,7 @@ selenium, no driver download. Without a browser the browser tests skip and say w
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
@@ -90,12 +91,24 @@ class Chromium:
             os.dup2(from_browser_w, 4)
 
         self.process = subprocess.Popen(
-            [executable, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--remote-debugging-pipe", f"--user-data-dir={self.profile}", "--hide-scrollbars",
-             "--disable-extensions", "--disable-background-networking", "about:blank"],
-            pass_fds=(3, 4), preexec_fn=wire,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                executable,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--remote-debugging-pipe",
+                f"--user-data-dir={self.profile}",
+                "--hide-scrollbars",
+                "--disable-extensions",
+                "--disable-background-networking",
+                "about:blank",
+            ],
+            pass_fds=(3, 4),
+            preexec_fn=wire,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buffer = b""
@@ -109,8 +122,11 @@ class Chromium:
         self.send("Network.enable")
         self.send(
             "Emulation.setDeviceMetricsOverride",
-            width=1200, height=900, deviceScaleFactor=1, mobile=False,
-        )  # fmt: skip
+            width=1200,
+            height=900,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
 
     def _read_message(self) -> dict:
         while b"\0" not in self._buffer:
@@ -152,8 +168,9 @@ class Chromium:
 
     def press(self, key: str, code: int) -> None:
         for kind in ("keyDown", "keyUp"):
-            self.send("Input.dispatchKeyEvent", type=kind, key=key, code=key,
-                      windowsVirtualKeyCode=code)  # fmt: skip
+            self.send(
+                "Input.dispatchKeyEvent", type=kind, key=key, code=key, windowsVirtualKeyCode=code
+            )
 
     def screenshot(self) -> bytes:
         return base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"])
@@ -166,10 +183,8 @@ class Chromium:
         ]
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, OSError):
             self.call("Browser.close")
-        except (RuntimeError, OSError):
-            pass
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -230,8 +245,9 @@ def close_to_shown(text: str, value: np.ndarray) -> None:
         found = re.match(r"min (\S+)\s+mean (\S+)\s+max (\S+)", text)
         assert found, text
         expected = (value.min(), value.mean(), value.max())
-        np.testing.assert_allclose([float(g) for g in found.groups()], expected, rtol=1e-3,
-                                   atol=1e-12)  # fmt: skip
+        np.testing.assert_allclose(
+            [float(g) for g in found.groups()], expected, rtol=1e-3, atol=1e-12
+        )
 
 
 def exact(cell_or_text) -> np.ndarray:
@@ -300,8 +316,9 @@ def walk_backward(chromium, page: Path, loss, params, inputs):
     loss.backward(retain_graph=True)
     for name, tensor in named:
         np.testing.assert_array_equal(exact(leaves[name]), tensor.grad.numpy())
-        close_to_shown(shown["leaves"]["leaf:" + _vertex_id(shown, name)]["text"],
-                       tensor.grad.numpy())  # fmt: skip
+        close_to_shown(
+            shown["leaves"]["leaf:" + _vertex_id(shown, name)]["text"], tensor.grad.numpy()
+        )
     return shown
 
 
@@ -425,3 +442,26 @@ def test_browser_screenshot_shows_the_active_edge(chromium, tmp_path):
     assert magenta > 30, f"the active edge is not drawn in magenta ({magenta} pixels)"
     everywhere = (np.abs(pixels - np.array(CURRENT)).sum(axis=2) < 60).sum()
     assert everywhere < 20 * magenta  # and it is the highlighted thing, not the whole page
+
+
+def test_browser_paints_nan_red_at_the_step_it_appears(chromium, tmp_path):
+    x = ag.tensor(-1.0, requires_grad=True)
+    w = ag.tensor(2.0, requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        loss = ag.log(x * w) + w  # log of a negative number: NaN in forward, then backward
+    path = tmp_path / "nan.html"
+    viz.explore(loss, params={"x": x, "w": w}, path=path)
+    chromium.open(path.as_uri())
+    red, log_steps = [], []
+    frames = chromium.evaluate("explorer.frames")
+    for k in range(frames):
+        chromium.evaluate(f"explorer.go({k})")
+        red.append(chromium.evaluate("document.querySelectorAll('#view-f g.node.red').length"))
+        log_steps.append(chromium.evaluate("document.getElementById('heading').textContent"))
+    first = next(k for k, count in enumerate(red) if count)
+    assert "Forward step 2 of 3: Log" in log_steps[first], "red exactly when Log makes the NaN"
+    assert all(count == 0 for count in red[:first]) and red[-1] >= 3  # Log, its output, x, ...
+    chromium.evaluate(f"explorer.go({first})")
+    cell = "document.querySelector('#rows tr[data-row=\"output\"] td')"
+    assert chromium.evaluate(cell + ".textContent") == "nan"
+    assert chromium.evaluate(cell + ".classList.contains('red')")
