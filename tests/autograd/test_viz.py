@@ -524,9 +524,11 @@ def test_docs_examples_run(tmp_path, monkeypatch, capsys, run_markdown_examples)
     pytest.importorskip("nn", reason="the nn package is not importable")
     doc = Path(__file__).parents[2] / "docs" / "viz.md"
     monkeypatch.chdir(tmp_path)
-    blocks, _ = run_markdown_examples(doc)
-    assert len(blocks) == 2
+    blocks, namespace = run_markdown_examples(doc)
+    assert len(blocks) == 3
     assert (tmp_path / "neuron.svg").read_text().lstrip().startswith("<?xml")
+    assert (tmp_path / "neuron_explorer.html").read_text().startswith("<!DOCTYPE html>")
+    assert namespace["page"].frames == 14  # as the docs say
     table = capsys.readouterr().out
     assert table.strip() in doc.read_text()  # the table printed in the docs is the real one
 
