@@ -31,7 +31,8 @@ body { font-family: Helvetica, Arial, sans-serif; font-size: 14px; margin: 8px; 
 #heading.backward, #heading.seed { color: __CURRENT__; }
 table.values { border-collapse: collapse; }
 table.values th { text-align: left; font-weight: normal; color: #555; padding: 2px 10px 2px 0;
-  vertical-align: top; white-space: nowrap; }
+  vertical-align: top; max-width: 16em; }
+#panel > div:first-child { flex: 2 1 440px; }
 table.values td { font-family: Menlo, Consolas, monospace; padding: 2px 0; }
 td.red { color: #c62828; font-weight: bold; }
 .legend span.swatch { display: inline-block; width: 1.1em; height: 0.9em; border: 1px solid #888;
