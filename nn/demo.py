@@ -2,7 +2,9 @@
 
 1. Builds the double-well graph V(x) = x**4 - 2 x**2, backpropagates, and prints the
    gradient next to the hand-derived one and a finite difference.
-2. Draws that graph with values and gradients to an SVG file (needs the `viz` extra).
+2. Draws that graph to an SVG file: the leaf named x, every tensor's value and gradient,
+   each op's backward step, the gradient sent along each edge; and writes the explorer
+   page (HTML) that steps through forward and backward (needs the `viz` extra).
 3. Trains `nn.MLP(64, [128], 10)` with Adam on scikit-learn's bundled 8x8 digits with
    a progress bar, prints the test accuracy, then saves and reloads the weights.
 """
@@ -25,7 +27,7 @@ from .serialize import load, save
 X0 = 0.12132987
 
 
-def double_well_section() -> ag.Tensor:
+def double_well_section() -> tuple[ag.Tensor, ag.Tensor]:
     print("1. The double well V(x) = x^4 - 2x^2 at x =", X0)
     x = ag.tensor(X0, requires_grad=True)
     v = x**4 - 2 * x**2
@@ -40,19 +42,27 @@ def double_well_section() -> ag.Tensor:
     print(f"   dV/dx by hand 4x^3 - 4x  = {by_hand: .16f}")
     print(f"   dV/dx central difference = {finite: .16f}")
     print(f"   |backward - hand|        = {abs(x.grad.item() - by_hand):.1e}")
-    return v
+    return x, v
 
 
-def draw_section(v: ag.Tensor, out_dir: str) -> None:
+def draw_section(x: ag.Tensor, v: ag.Tensor, out_dir: str) -> None:
     print("\n2. The computation graph")
     try:
         from autograd import viz
 
-        path = viz.save(viz.draw(v), os.path.join(out_dir, "double_well.svg"))
+        # a dry run of backward, recorded step by step: every intermediate tensor's gradient
+        steps = viz.trace_backward(v, params={"x": x}, accumulate=False)
+        graph = viz.draw(v, params={"x": x}, order=True, trace=steps)
+        path = viz.save(graph, os.path.join(out_dir, "double_well.svg"))
+        page = viz.explore(v, params={"x": x}, trace=steps)
+        page_path = page.save(os.path.join(out_dir, "double_well.html"))
     except Exception as error:  # an optional extra: say what is missing, carry on
         print(f"   (not drawn: {error})")
         return
-    print(f"   drawn with values and gradients to {os.path.abspath(path)}")
+    print(f"   {os.path.abspath(path)}: every op with its backward step number, every")
+    print("   tensor with its value and gradient, and on each edge the gradient sent back")
+    print(f"   {os.path.abspath(page_path)}: open it in a browser to step through forward")
+    print("   and backward one edge at a time (offline, no server)")
 
 
 def training_section(out_dir: str, epochs: int) -> None:
@@ -116,8 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=20)
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    v = double_well_section()
-    draw_section(v, args.out)
+    x, v = double_well_section()
+    draw_section(x, v, args.out)
     training_section(args.out, args.epochs)
 
 

@@ -17,3 +17,4 @@ def test_readme_python_blocks_run(capsys, tmp_path, monkeypatch, run_markdown_ex
     assert "-0.4781751223381389" in out
     assert "grad_fn=<Sub>" in out
     assert (tmp_path / "neuron.svg").read_text().lstrip().startswith("<?xml")
+    assert (tmp_path / "neuron.html").read_text().startswith("<!DOCTYPE html>")

@@ -7,6 +7,7 @@
     print(steps)                                      # the steps as a table
     viz.draw(v, params={"x": x}, order=True)          # shows inline in Jupyter
     viz.save(viz.draw(v), "double_well.svg")          # .svg, .png (.pdf with Graphviz's dot)
+    viz.explore(v, params={"x": x}, path="v.html")    # forward and backward in the browser
 
 `draw` returns a `graphviz.Digraph`; its `.source` (DOT text) needs nothing but the
 graphviz Python package. Rendering (Jupyter, `save`) needs a layout program: Graphviz's
@@ -14,6 +15,7 @@ graphviz Python package. Rendering (Jupyter, `save`) needs a layout program: Gra
 neither. See docs/viz.md.
 """
 
+from .explore import Explorer, explore
 from .paint import backward_frames, draw, show_backward
 from .render import LayoutProgramNotFound, find_layout_program, layout, save
 from .trace import BackwardStep, BackwardTrace, trace_backward
@@ -21,9 +23,11 @@ from .trace import BackwardStep, BackwardTrace, trace_backward
 __all__ = [
     "BackwardStep",
     "BackwardTrace",
+    "Explorer",
     "LayoutProgramNotFound",
     "backward_frames",
     "draw",
+    "explore",
     "find_layout_program",
     "layout",
     "save",

@@ -371,9 +371,10 @@ class _Painter:
             entries.append((MODULE, "module call"))
         if "nonfinite" in kinds:
             entries.append(("nonfinite", "NaN or Inf (a red op: where it starts)"))
+        width = _legend_width([text for _, text in entries])
         cells = [
-            f'<td bgcolor="{NONFINITE if kind == "nonfinite" else FILL[kind]}" border="1">'
-            f"{_html(text)}</td>"
+            f'<td bgcolor="{NONFINITE if kind == "nonfinite" else FILL[kind]}" border="1" '
+            f'width="{width}">{_html(text)}</td>'
             for kind, text in entries
         ]
         if self.order is not None:
@@ -387,6 +388,17 @@ class _Painter:
             rows = "<tr>" + "".join(cells) + "</tr>"
         table = f'<<table border="0" cellspacing="3" cellpadding="4">{rows}</table>>'
         graph.node("legend", label=table, shape="plaintext", fontsize="9")
+
+
+def _legend_width(texts: list[str], fontsize: float = 9) -> int:
+    """A cell width (points) that holds the longest legend line in any sans-serif font.
+
+    The layout program measures text in Helvetica; a viewer without Helvetica draws a
+    wider font (DejaVu Sans is about 15 % wider), which overflowed the boxes. Room for
+    0.62 em per character fits DejaVu Sans, Arial, Liberation Sans and Helvetica.
+    """
+    longest = max((len(line) for text in texts for line in text.split("\n")), default=0)
+    return int(longest * fontsize * 0.62) + 12
 
 
 def _drawing_class() -> type:

@@ -524,9 +524,11 @@ def test_docs_examples_run(tmp_path, monkeypatch, capsys, run_markdown_examples)
     pytest.importorskip("nn", reason="the nn package is not importable")
     doc = Path(__file__).parents[2] / "docs" / "viz.md"
     monkeypatch.chdir(tmp_path)
-    blocks, _ = run_markdown_examples(doc)
-    assert len(blocks) == 2
+    blocks, namespace = run_markdown_examples(doc)
+    assert len(blocks) == 3
     assert (tmp_path / "neuron.svg").read_text().lstrip().startswith("<?xml")
+    assert (tmp_path / "neuron_explorer.html").read_text().startswith("<!DOCTYPE html>")
+    assert namespace["page"].frames == 14  # as the docs say
     table = capsys.readouterr().out
     assert table.strip() in doc.read_text()  # the table printed in the docs is the real one
 
@@ -540,3 +542,19 @@ def test_op_labels_show_the_arguments_that_are_not_defaults():
     assert label_of(graph, "Reshape") == "Reshape\nshape=(4, 1)"
     sums = sorted(lab for lab in labels(graph).values() if lab.startswith("Sum"))
     assert sums == ["Sum", "Sum", "Sum\naxis=0, keepdims=True"]  # defaults are left out
+
+
+@needs_graphviz
+def test_legend_boxes_hold_their_text_in_a_wide_sans_serif_font():
+    """Each legend box has room for 0.6 em per character (DejaVu Sans, the widest common
+    stand-in for Helvetica), so a viewer without Helvetica does not overflow the boxes."""
+    layout_program_or_skip()
+    params, loss = tanh_neuron()
+    svg = viz.draw(loss, params=params, order=True).pipe("svg").decode()
+    legend = svg[svg.index("<title>legend</title>") :].split("</g>")[0]
+    boxes = re.findall(r'<polygon fill="#[0-9a-f]{6}" stroke="none" points="([^"]+)"', legend)
+    texts = re.findall(r"<text[^>]*>([^<]+)</text>", legend)
+    assert len(boxes) >= 6 and "parameter (leaf, requires grad)" in texts
+    for points in boxes:
+        xs = [float(p.split(",")[0]) for p in points.split()]
+        assert max(xs) - min(xs) >= 0.6 * 9 * len("parameter (leaf, requires grad)")
