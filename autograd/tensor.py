@@ -522,59 +522,8 @@ class Tensor:
                     fresh = op.apply(fresh, **kwargs)
                 view.grad_fn, view._requires_grad = fresh.grad_fn, True
 
-    # --- methods (numpy's names) -------------------------------------------------------
-    def exp(self) -> Tensor:
-        return ops.Exp.apply(self)
-
-    def log(self) -> Tensor:
-        return ops.Log.apply(self)
-
-    def sqrt(self) -> Tensor:
-        return ops.Sqrt.apply(self)
-
-    def abs(self) -> Tensor:
-        return ops.Abs.apply(self)
-
-    def sin(self) -> Tensor:
-        return ops.Sin.apply(self)
-
-    def cos(self) -> Tensor:
-        return ops.Cos.apply(self)
-
-    def tanh(self) -> Tensor:
-        return ops.Tanh.apply(self)
-
-    def sigmoid(self) -> Tensor:
-        return ops.Sigmoid.apply(self)
-
-    def relu(self) -> Tensor:
-        return ops.Relu.apply(self)
-
-    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
-        return ops.leaky_relu(self, negative_slope)
-
-    def softplus(self) -> Tensor:
-        return ops.Softplus.apply(self)
-
-    def clip(self, lo: Any = None, hi: Any = None) -> Tensor:
-        return ops.clip(self, lo, hi)
-
-    def pow(self, exponent: Any) -> Tensor:
-        return ops.Pow.apply(self, exponent)
-
-    def maximum(self, other: Any) -> Tensor:
-        return ops.Maximum.apply(self, other)
-
-    def minimum(self, other: Any) -> Tensor:
-        return ops.Minimum.apply(self, other)
-
-    def matmul(self, other: Any) -> Tensor:
-        return ops.MatMul.apply(self, other)
-
-    def clone(self) -> Tensor:
-        """A copy with its own buffer, still connected to the graph."""
-        return ops.Clone.apply(self)
-
+    # --- methods: most (x.exp(), x.sum(axis), x.reshape(...)) are set from the table in
+    # ops/__init__.py (ops.METHODS); these few are not ops
     def astype(self, dtype: Any) -> Tensor:
         """Cast to `dtype` (differentiable between float dtypes)."""
         dtype = np.dtype(dtype)
@@ -587,30 +536,6 @@ class Tensor:
     def float(self) -> Tensor:
         """Cast to the default float dtype."""
         return self.astype(_default_dtype)
-
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops.sum(self, axis, keepdims)
-
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops.mean(self, axis, keepdims)
-
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return ops.var(self, axis, keepdims, ddof)
-
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops.max(self, axis, keepdims)
-
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops.min(self, axis, keepdims)
-
-    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops.logsumexp(self, axis, keepdims)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        return ops.softmax(self, axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return ops.log_softmax(self, axis)
 
     def argmax(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Indices of the maxima (no gradient)."""
@@ -625,35 +550,6 @@ class Tensor:
 
     def any(self, axis: Any = None) -> Tensor:
         return Tensor._from_values(np.asarray(np.any(self._data, axis=axis)))
-
-    def reshape(self, *shape: Any) -> Tensor:
-        return ops.reshape(self, *shape)
-
-    def view(self, *shape: Any) -> Tensor:
-        return ops.reshape(self, *shape)
-
-    def transpose(self, *axes: Any) -> Tensor:
-        return ops.transpose(self, *axes)
-
-    def permute(self, *axes: Any) -> Tensor:
-        return ops.permute(self, *axes)
-
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        return ops.swapaxes(self, axis1, axis2)
-
-    def expand_dims(self, axis: int) -> Tensor:
-        return ops.expand_dims(self, axis)
-
-    unsqueeze = expand_dims
-
-    def squeeze(self, axis: Any = None) -> Tensor:
-        return ops.squeeze(self, axis)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return ops.flatten(self, start_dim, end_dim)
-
-    def broadcast_to(self, shape: tuple) -> Tensor:
-        return ops.broadcast_to(self, shape)
 
 
 class RemovableHandle:

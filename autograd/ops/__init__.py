@@ -1,5 +1,9 @@
 """The formula sheet: every primitive op, and the functions users call.
 
+One table makes both: `FUNCTIONS` turns each primitive into a function (`exp(x)`, its
+docstring the op's math line), and `METHODS` lists the functions that are also Tensor
+methods (`x.exp()`). Adding an op is one class in a file below and one line here.
+
 elementwise.py   add sub mul div neg pow exp log sqrt abs sin cos tanh sigmoid relu
                  leaky_relu softplus maximum minimum clip where clone cast
 reduce.py        sum max min (primitives); mean var logsumexp softmax log_softmax (derived)
@@ -10,6 +14,9 @@ shape.py         reshape transpose broadcast_to concatenate getitem index_add (p
 
 from __future__ import annotations
 
+import inspect
+
+from ..tensor import Tensor
 from .elementwise import (
     Abs,
     Add,
@@ -73,99 +80,9 @@ from .shape import (
 )
 
 
-def add(a, b):
-    """a + b (broadcasting)."""
-    return Add.apply(a, b)
-
-
-def sub(a, b):
-    """a - b (broadcasting)."""
-    return Sub.apply(a, b)
-
-
-def mul(a, b):
-    """a * b (broadcasting)."""
-    return Mul.apply(a, b)
-
-
-def div(a, b):
-    """a / b (broadcasting)."""
-    return Div.apply(a, b)
-
-
-def neg(x):
-    """-x."""
-    return Neg.apply(x)
-
-
-def pow(a, b):  # noqa: A001 - numpy/torch name
-    """a ** b (broadcasting)."""
-    return Pow.apply(a, b)
-
-
-def exp(x):
-    """e ** x."""
-    return Exp.apply(x)
-
-
-def log(x):
-    """Natural logarithm (x > 0)."""
-    return Log.apply(x)
-
-
-def sqrt(x):
-    """Square root (x > 0 for a finite gradient)."""
-    return Sqrt.apply(x)
-
-
-def abs(x):  # noqa: A001
-    """|x| (gradient 0 at 0)."""
-    return Abs.apply(x)
-
-
-def sin(x):
-    """Sine."""
-    return Sin.apply(x)
-
-
-def cos(x):
-    """Cosine."""
-    return Cos.apply(x)
-
-
-def tanh(x):
-    """Hyperbolic tangent."""
-    return Tanh.apply(x)
-
-
-def sigmoid(x):
-    """Logistic function 1 / (1 + exp(-x)), stable for large |x|."""
-    return Sigmoid.apply(x)
-
-
-def relu(x):
-    """max(x, 0) (gradient 0 at 0)."""
-    return Relu.apply(x)
-
-
 def leaky_relu(x, negative_slope: float = 0.01):
     """x if x > 0 else negative_slope * x."""
     return LeakyRelu.apply(x, negative_slope=negative_slope)
-
-
-def softplus(x):
-    """log(1 + exp(x)), stable for large |x|."""
-    return Softplus.apply(x)
-
-
-def maximum(a, b):
-    """Elementwise max (ties share the gradient)."""
-    return Maximum.apply(a, b)
-
-
-def minimum(a, b):
-    """Elementwise min (ties share the gradient)."""
-    return Minimum.apply(a, b)
 
 
 def clip(x, lo=None, hi=None):
@@ -173,21 +90,102 @@ def clip(x, lo=None, hi=None):
     return Clip.apply(x, lo=lo, hi=hi)
 
 
-def where(cond, a, b):
-    """a where cond is true, else b (cond gets no gradient)."""
-    return Where.apply(cond, a, b)
+def _function(op, name: str):
+    """`name(*args)` = `op.apply(*args)`, documented by the op's math line."""
+
+    def function(*args, **kwargs):
+        return op.apply(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = op.__doc__.strip().splitlines()[0]
+    forward = inspect.signature(op.forward)  # forward's arguments, without ctx
+    function.__signature__ = forward.replace(parameters=list(forward.parameters.values())[1:])
+    function.op = op
+    return function
 
 
-def matmul(a, b):
-    """Matrix product with numpy's rules for 1-D and batched operands."""
-    return MatMul.apply(a, b)
+# name -> primitive: each becomes a function of that name
+FUNCTIONS = {
+    "add": Add,
+    "sub": Sub,
+    "mul": Mul,
+    "div": Div,
+    "neg": Neg,
+    "pow": Pow,
+    "exp": Exp,
+    "log": Log,
+    "sqrt": Sqrt,
+    "abs": Abs,
+    "sin": Sin,
+    "cos": Cos,
+    "tanh": Tanh,
+    "sigmoid": Sigmoid,
+    "relu": Relu,
+    "softplus": Softplus,
+    "maximum": Maximum,
+    "minimum": Minimum,
+    "where": Where,
+    "matmul": MatMul,
+    "clone": Clone,
+}
+globals().update({name: _function(op, name) for name, op in FUNCTIONS.items()})
 
+# numpy's names for the same functions
+ALIASES = {
+    "divide": "div",
+    "true_divide": "div",
+    "power": "pow",
+    "absolute": "abs",
+    "subtract": "sub",
+    "multiply": "mul",
+    "negative": "neg",
+}
+globals().update({alias: globals()[name] for alias, name in ALIASES.items()})
 
-divide = true_divide = div
-power = pow
-absolute = abs
-subtract = sub
-multiply = mul
-negative = neg
+# Tensor methods: x.name(...) is name(x, ...); view and unsqueeze are PyTorch's names
+_METHOD_NAMES = [
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "clip",
+    "pow",
+    "maximum",
+    "minimum",
+    "matmul",
+    "clone",
+    "sum",
+    "mean",
+    "var",
+    "max",
+    "min",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+    "reshape",
+    "transpose",
+    "permute",
+    "swapaxes",
+    "expand_dims",
+    "squeeze",
+    "flatten",
+    "broadcast_to",
+]
+METHODS = {name: globals()[name] for name in _METHOD_NAMES}
+METHODS.update(view=reshape, unsqueeze=expand_dims)
+for _name, _method in METHODS.items():
+    setattr(Tensor, _name, _method)
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+# what `from autograd.ops import *` (and so `autograd`) exports: the functions
+__all__ = [
+    name
+    for name, value in globals().items()
+    if callable(value) and not isinstance(value, type) and name.islower() and name[0] != "_"
+]

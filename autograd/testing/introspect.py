@@ -53,6 +53,8 @@ def primitive_of(op: Any) -> type[Function] | None:
     """The Function subclass behind `op`: itself, or the primitive an ops function applies."""
     if is_function_class(op):
         return op
+    if is_function_class(getattr(op, "op", None)):  # a function made from the ops table
+        return op.op
     if not (getattr(op, "__module__", None) or "").startswith(ops.__name__):
         return None
     wanted = op_name(op).replace("_", "").lower()
