@@ -10,6 +10,7 @@ keeps the values it was built with.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -58,7 +59,16 @@ class Optimizer:
         known = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in known for p in params) or len({id(p) for p in params}) < len(params):
             raise ValueError(f"{name}: a parameter appears in more than one parameter group")
-        self.param_groups.append({**self.defaults, **group, "params": params})
+        group = {**self.defaults, **group, "params": params}
+        for label, value, low, high in self.bounds(group):
+            check_hyperparameter(name, label, value, low, high)
+        self.param_groups.append(group)
+
+    def bounds(self, group: dict[str, Any]) -> list[tuple[str, Any, float, float | None]]:
+        """(label, value, low, high) for each hyperparameter of `group` that must lie in
+        [low, high) (high None: no upper bound); checked for every group as it is added,
+        so a NaN or negative learning rate is refused at construction."""
+        return []
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget all gradients (set `.grad` to None), ready for the next backward()."""
@@ -175,9 +185,12 @@ def _restore(value: Any, param: Tensor, key: str, name: str) -> Any:
 
 
 def check_hyperparameter(
-    name: str, label: str, value: float, low: float = 0.0, high: float | None = None
+    name: str, label: str, value: Any, low: float = 0.0, high: float | None = None
 ) -> None:
-    """Raise a ValueError naming the optimiser when `value` is outside [low, high)."""
-    if value < low or (high is not None and value >= high):
-        interval = f"[{low}, {high})" if high is not None else f">= {low}"
+    """Raise a ValueError naming the optimiser when `value` is NaN or outside [low, high)
+    (a TypeError when it is not a real number)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name}: {label} must be a real number, got {type(value).__name__}")
+    if not (low <= value and (high is None or value < high)):  # False for NaN
+        interval = f"a number in [{low}, {high})" if high is not None else f"a number >= {low}"
         raise ValueError(f"{name}: invalid {label} {value!r}; it must be {interval}")

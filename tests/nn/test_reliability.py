@@ -125,3 +125,56 @@ def test_classification_losses_take_lists_of_labels_and_refuse_other_objects():
         F.cross_entropy(x, ["a", "b", "c"])
     with pytest.raises(ValueError, match="cross_entropy: target is not a rectangular array"):
         F.cross_entropy(x, [[0], [1, 2], 3])
+
+
+# --- optimisers: hyperparameters refused at construction ---------------------------------
+
+NAN = float("nan")
+BAD_HYPERPARAMETERS = [
+    (nn.optim.SGD, {"lr": NAN}, "learning rate lr nan"),
+    (nn.optim.SGD, {"lr": 0.1, "momentum": NAN}, "momentum nan"),
+    (nn.optim.SGD, {"lr": 0.1, "weight_decay": NAN}, "weight_decay nan"),
+    (nn.optim.SGD, {"lr": 0.1, "dampening": NAN}, "dampening nan"),
+    (nn.optim.Adam, {"lr": NAN}, "learning rate lr nan"),
+    (nn.optim.Adam, {"betas": (NAN, 0.9)}, r"beta1 \(betas\[0\]\) nan"),
+    (nn.optim.Adam, {"eps": NAN}, "eps nan"),
+    (nn.optim.Adam, {"weight_decay": NAN}, "weight_decay nan"),
+    (nn.optim.AdamW, {"lr": NAN}, "learning rate lr nan"),
+    (nn.optim.AdamW, {"weight_decay": NAN}, "weight_decay nan"),
+    (nn.optim.RMSprop, {"lr": NAN}, "learning rate lr nan"),
+    (nn.optim.RMSprop, {"alpha": NAN}, "alpha nan"),
+    (nn.optim.RMSprop, {"eps": NAN}, "eps nan"),
+    (nn.optim.RMSprop, {"momentum": NAN}, "momentum nan"),
+    (nn.optim.RMSprop, {"weight_decay": NAN}, "weight_decay nan"),
+    (nn.optim.Adagrad, {"lr": NAN}, "learning rate lr nan"),
+    (nn.optim.Adagrad, {"lr_decay": NAN}, "lr_decay nan"),
+    (nn.optim.Adagrad, {"weight_decay": NAN}, "weight_decay nan"),
+    (nn.optim.Adagrad, {"initial_accumulator_value": NAN}, "initial_accumulator_value nan"),
+    (nn.optim.Adagrad, {"eps": NAN}, "eps nan"),
+]
+
+
+@pytest.mark.parametrize(
+    "optimizer, options, message",
+    BAD_HYPERPARAMETERS,
+    ids=[f"{o.__name__}-{list(k)[-1]}" for o, k, _ in BAD_HYPERPARAMETERS],
+)
+def test_optimisers_refuse_nan_hyperparameters(optimizer, options, message):
+    param = ag.tensor(np.zeros(2), requires_grad=True)
+    with pytest.raises(ValueError, match=f"{optimizer.__name__}: invalid {message}"):
+        optimizer([param], **options)
+    with pytest.raises(ValueError, match=f"{optimizer.__name__}: invalid {message}"):
+        optimizer([{"params": [param], **options}])  # a group's own values are checked too
+
+
+@pytest.mark.parametrize("optimizer", [nn.optim.SGD, nn.optim.RMSprop, nn.optim.Adagrad])
+def test_optimisers_refuse_a_negative_learning_rate_in_a_group(optimizer):
+    param = ag.tensor(np.zeros(2), requires_grad=True)
+    with pytest.raises(ValueError, match="invalid learning rate lr -0.5"):
+        optimizer([{"params": [param], "lr": -0.5}], lr=0.1)
+
+
+def test_optimisers_refuse_a_learning_rate_that_is_not_a_number():
+    param = ag.tensor(np.zeros(2), requires_grad=True)
+    with pytest.raises(TypeError, match="Adam: learning rate lr must be a real number, got str"):
+        nn.optim.Adam([param], lr="1e-3")

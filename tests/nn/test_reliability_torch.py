@@ -70,3 +70,44 @@ def test_binary_loss_weight_shapes_refused_where_pytorch_refuses(weight_shape, w
         theirs()
     with pytest.raises(ValueError, match="must broadcast to the input's shape"):
         ours()
+
+
+HYPERPARAMETERS = {
+    "SGD": ["lr", "momentum", "weight_decay"],
+    "Adam": ["lr", "eps", "weight_decay", "betas0", "betas1"],
+    "AdamW": ["lr", "eps", "weight_decay", "betas0", "betas1"],
+    "RMSprop": ["lr", "alpha", "eps", "momentum", "weight_decay"],
+    "Adagrad": ["lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"],
+}
+CASES = [(name, key) for name, keys in HYPERPARAMETERS.items() for key in keys]
+
+
+def _options(key, value):
+    if key.startswith("betas"):
+        return {"betas": (value, 0.999) if key == "betas0" else (0.9, value)}
+    return {"lr": 0.1, key: value}
+
+
+def _accepts(make) -> bool:
+    try:
+        make()
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name, key", CASES, ids=[f"{n}-{k}" for n, k in CASES])
+@pytest.mark.parametrize("value", [-1.0, -1e-12, 0.0, 0.5, 1.0, 2.0, math.inf, math.nan])
+def test_optimiser_hyperparameters_are_refused_where_pytorch_refuses(name, key, value):
+    """Same verdict as PyTorch, except that a NaN is refused everywhere (PyTorch's SGD
+    takes a NaN lr, momentum or weight_decay and then turns the parameters into NaN)."""
+    ours = lambda: getattr(nn.optim, name)(
+        [ag.tensor(np.zeros(2), requires_grad=True)], **_options(key, value)
+    )  # noqa: E731, E501
+    theirs = lambda: getattr(torch.optim, name)(
+        [torch.zeros(2, requires_grad=True)], **_options(key, value)
+    )  # noqa: E731, E501
+    if math.isnan(value):
+        assert not _accepts(ours)
+    else:
+        assert _accepts(ours) == _accepts(theirs)
