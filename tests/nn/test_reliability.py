@@ -178,3 +178,110 @@ def test_optimisers_refuse_a_learning_rate_that_is_not_a_number():
     param = ag.tensor(np.zeros(2), requires_grad=True)
     with pytest.raises(TypeError, match="Adam: learning rate lr must be a real number, got str"):
         nn.optim.Adam([param], lr="1e-3")
+
+
+# --- load_state_dict: all checks first, then every write --------------------------------
+
+
+def _model_and_copy():
+    ag.manual_seed(0)
+    model = nn.MLP(3, [4], 2)
+    return model, {k: v.copy() for k, v in model.state_dict().items()}
+
+
+def _assert_unchanged(model, before):
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros(2, complex), "has dtype complex128, which cannot be cast"),
+        (np.array(["a", "b"]), "has dtype <U1, which cannot be cast"),
+        (np.array([object(), object()]), "has dtype object, which cannot be cast"),
+        ([[1.0], [2.0, 3.0]], "is not an array"),
+    ],
+    ids=["complex", "str", "object", "ragged"],
+)
+@pytest.mark.parametrize("strict", [True, False])
+def test_module_load_state_dict_names_the_bad_key_and_loads_nothing(bad, message, strict):
+    model, before = _model_and_copy()
+    state = {name: np.ones_like(value) for name, value in before.items()}
+    state["2.bias"] = bad  # the last key: every earlier one would already have been written
+    with pytest.raises(TypeError, match=f"MLP.load_state_dict: '2.bias' {message}"):
+        model.load_state_dict(state, strict=strict)
+    _assert_unchanged(model, before)
+
+
+def test_module_load_state_dict_refuses_a_list():
+    model, before = _model_and_copy()
+    with pytest.raises(TypeError, match="MLP.load_state_dict: expected a dict-like state dict"):
+        model.load_state_dict(list(before.items()))
+
+
+def _trained_adam():
+    param = ag.tensor(np.array([1.0, -2.0]), requires_grad=True)
+    other = ag.tensor(np.array([[0.5]]), requires_grad=True)
+    optimizer = nn.optim.Adam([param, other], lr=0.1)
+    ((param * param).sum() + other.sum()).backward()
+    optimizer.step()
+    return optimizer
+
+
+def _optimizer_snapshot(optimizer):
+    state = optimizer.state_dict()
+    return repr(state["param_groups"]), {
+        k: {n: np.array(v, copy=True) for n, v in s.items()} for k, s in state["state"].items()
+    }
+
+
+@pytest.mark.parametrize(
+    "corrupt, error, message",
+    [
+        (
+            lambda s: s["state"][1].update(exp_avg=np.zeros((1, 1), complex)),
+            TypeError,
+            r"state\[1\]\['exp_avg'\] has dtype complex128",
+        ),  # fmt: skip
+        (
+            lambda s: s["state"][1].update(exp_avg=np.zeros(3)),
+            ValueError,
+            r"state\[1\]\['exp_avg'\] has shape \(3,\) but its parameter has shape \(1, 1\)",
+        ),  # fmt: skip
+        (
+            lambda s: s["state"].update({7: {"step": 1}}),
+            ValueError,
+            "state entry 7 names no parameter",
+        ),  # fmt: skip
+        (
+            lambda s: s["param_groups"][0].update(lr=float("nan")),
+            ValueError,
+            "Adam.load_state_dict: invalid learning rate lr nan",
+        ),  # fmt: skip
+        (lambda s: s.pop("state"), ValueError, "the state dict has no 'state' entry"),
+    ],
+    ids=["dtype", "shape", "index", "lr", "missing"],
+)
+def test_optimiser_load_state_dict_checks_everything_before_changing_anything(
+    corrupt, error, message
+):
+    optimizer = _trained_adam()
+    before = _optimizer_snapshot(optimizer)
+    state = optimizer.state_dict()
+    state["state"][0]["exp_avg"] = np.full(2, 99.0)  # valid, and earlier than the bad entry
+    state["param_groups"][0]["lr"] = 5.0
+    corrupt(state)
+    with pytest.raises(error, match=message):
+        optimizer.load_state_dict(state)
+    after = _optimizer_snapshot(optimizer)
+    assert after[0] == before[0]
+    for key, values in before[1].items():
+        for name, value in values.items():
+            np.testing.assert_array_equal(after[1][key][name], value)
+
+
+def test_optimiser_load_state_dict_refuses_a_list():
+    optimizer = _trained_adam()
+    with pytest.raises(TypeError, match="Adam.load_state_dict: expected a dict-like state dict"):
+        optimizer.load_state_dict([optimizer.state_dict()])
