@@ -285,3 +285,85 @@ def test_optimiser_load_state_dict_refuses_a_list():
     optimizer = _trained_adam()
     with pytest.raises(TypeError, match="Adam.load_state_dict: expected a dict-like state dict"):
         optimizer.load_state_dict([optimizer.state_dict()])
+
+
+# --- nn.load: the file and what is wrong with it ------------------------------------------
+
+
+def test_load_of_a_missing_file_raises_file_not_found_naming_it(tmp_path):
+    path = tmp_path / "nope.npz"
+    with pytest.raises(FileNotFoundError, match=f"load: no such file: '{path}'"):
+        nn.load(path)
+
+
+def test_load_of_an_empty_file_names_it(tmp_path):
+    path = tmp_path / "empty.npz"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"empty.npz' is empty \(0 bytes\)"):
+        nn.load(path)
+
+
+def test_load_of_a_plain_np_save_array_names_it(tmp_path):
+    path = tmp_path / "array.npz"
+    with open(path, "wb") as file:
+        np.save(file, np.arange(3.0))
+    with pytest.raises(ValueError, match=r"array.npz' holds a single array in np.save's"):
+        nn.load(path)
+
+
+def test_load_of_a_truncated_archive_names_it(tmp_path):
+    path = tmp_path / "cut.npz"
+    nn.save(nn.Linear(30, 30), path)
+    path.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(ValueError, match=r"cut.npz' is a damaged .npz file"):
+        nn.load(path)
+
+
+def _with_structure(path, text):
+    """A file as nn.save writes nested state, with `text` as its structure entry."""
+    nn.save({"state": {0: {"step": 1, "buf": np.ones(2)}}, "param_groups": []}, path)
+    with np.load(path) as archive:
+        arrays = dict(archive)
+    arrays["__structure__"] = np.array(text)
+    with open(path, "wb") as file:
+        np.savez(file, **arrays)
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ('{"dict": [["state", {"dict"', "not valid JSON"),
+        ('{"dict": [["w", {"array": "missing"}]]}', "refers to an array 'missing'"),
+        ('{"dict": [["w", {"array": 7}]]}', "refers to an array 7"),
+        ('{"dict": [["w", {"code": "x"}]]}', "unknown node kind 'code'"),
+        ('{"dict": [["w", {"value": [1, 2]}]]}', "a value must be a number"),
+        ('{"dict": [["w"]]}', "a dict item must be"),
+        ('{"dict": {"w": 1}}', "'dict' must hold a list"),
+        ('{"list": []}', "the top level is a list"),
+        ("[1, 2]", "expected a node like"),
+        ('{"value": 1, "array": "x"}', "expected a node like"),
+        ("[" * 100_000 + "]" * 100_000, "JSON|recursion"),
+    ],
+)
+def test_load_of_a_tampered_structure_entry_names_the_file(tmp_path, text, problem):
+    path = tmp_path / "tampered.npz"
+    _with_structure(path, text)
+    with pytest.raises(ValueError, match=f"tampered.npz' has a damaged '__structure__' entry"):
+        nn.load(path)
+    with pytest.raises(ValueError, match=problem):
+        nn.load(path)
+
+
+def test_save_gives_the_permissions_of_a_plain_open(tmp_path):
+    old_umask = os.umask(0o027)
+    try:
+        fresh = tmp_path / "fresh.npz"
+        nn.save(nn.Linear(2, 2), fresh)
+        assert oct(os.stat(fresh).st_mode & 0o777) == oct(0o640)  # 0o666 & ~umask
+        kept = tmp_path / "kept.npz"
+        kept.write_bytes(b"")
+        os.chmod(kept, 0o604)
+        nn.save(nn.Linear(2, 2), kept)  # replacing a file keeps its permissions, as open()
+        assert oct(os.stat(kept).st_mode & 0o777) == oct(0o604)
+    finally:
+        os.umask(old_umask)
