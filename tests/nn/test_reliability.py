@@ -8,9 +8,7 @@ Zero-length softmax axes, Linear sizes and DataLoader batch sizes.
 Comparisons with PyTorch run where it is installed (tests/nn/test_reliability_torch.py).
 """
 
-import math
 import os
-import zipfile
 
 import numpy as np
 import pytest
@@ -18,7 +16,6 @@ import pytest
 import autograd as ag
 import nn
 import nn.functional as F
-from autograd.testing import gradcheck
 
 RNG = np.random.default_rng(15)
 LOGITS = RNG.normal(size=(3, 4))
@@ -348,7 +345,7 @@ def _with_structure(path, text):
 def test_load_of_a_tampered_structure_entry_names_the_file(tmp_path, text, problem):
     path = tmp_path / "tampered.npz"
     _with_structure(path, text)
-    with pytest.raises(ValueError, match=f"tampered.npz' has a damaged '__structure__' entry"):
+    with pytest.raises(ValueError, match="tampered.npz' has a damaged '__structure__' entry"):
         nn.load(path)
     with pytest.raises(ValueError, match=problem):
         nn.load(path)
@@ -367,3 +364,42 @@ def test_save_gives_the_permissions_of_a_plain_open(tmp_path):
         assert oct(os.stat(kept).st_mode & 0o777) == oct(0o604)
     finally:
         os.umask(old_umask)
+
+
+# --- clear errors: zero-length softmax axes, layer sizes, batch sizes ---------------------
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (2, 0, 4)])
+def test_softmax_family_over_a_zero_length_axis_returns_what_pytorch_returns(shape):
+    x = ag.zeros(*shape, requires_grad=True)
+    for function in (ag.softmax, ag.log_softmax, F.softmax, F.log_softmax):
+        out = function(x, 1)
+        assert out.shape == shape
+        out.sum().backward()
+        assert x.grad.shape == shape
+    total = ag.logsumexp(x, axis=1)  # log of an empty sum
+    np.testing.assert_array_equal(total.numpy(), np.full(shape[:1] + shape[2:], -np.inf))
+    total.sum().backward()
+
+
+@pytest.mark.parametrize("bad", [[3], "3", None, 3.0, True])
+def test_linear_refuses_a_size_that_is_not_an_int(bad):
+    with pytest.raises(TypeError, match="Linear: in_features must be an int"):
+        nn.Linear(bad, 4)
+    with pytest.raises(TypeError, match="Linear: out_features must be an int"):
+        nn.Linear(4, bad)
+
+
+def test_linear_refuses_a_negative_size_and_takes_numpy_ints():
+    with pytest.raises(ValueError, match="Linear: out_features must be >= 0, got -1"):
+        nn.Linear(3, -1)
+    layer = nn.Linear(np.int64(3), np.int32(2))
+    assert type(layer.in_features) is int and layer.weight.shape == (2, 3)
+
+
+def test_data_loader_refuses_a_batch_size_that_is_not_a_positive_int():
+    dataset = nn.data.TensorDataset(np.zeros((4, 2)))
+    for bad in (2.5, "2", None, True, 0, -1):
+        with pytest.raises(ValueError, match="DataLoader: batch_size must be a positive integer"):
+            nn.data.DataLoader(dataset, batch_size=bad)
+    assert len(nn.data.DataLoader(dataset, batch_size=np.int64(3))) == 2

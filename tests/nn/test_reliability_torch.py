@@ -57,15 +57,16 @@ def test_nll_loss_with_every_label_ignored_matches_pytorch(weight, reduction):
 @pytest.mark.parametrize("which", ["bce", "weight", "pos_weight"])
 def test_binary_loss_weight_shapes_refused_where_pytorch_refuses(weight_shape, which):
     p, y, w = RNG.uniform(0.1, 0.9, size=4), RNG.uniform(size=4), RNG.uniform(size=weight_shape)
-    if which == "bce":
-        ours = lambda: F.binary_cross_entropy(ag.tensor(p), y, weight=w)  # noqa: E731
-        theirs = lambda: TF.binary_cross_entropy(torch.tensor(p), torch.tensor(y), torch.tensor(w))  # noqa: E731, E501
-    else:
-        kwargs = {which: w}
-        ours = lambda: F.binary_cross_entropy_with_logits(ag.tensor(p), y, **kwargs)  # noqa: E731
-        theirs = lambda: TF.binary_cross_entropy_with_logits(  # noqa: E731
-            torch.tensor(p), torch.tensor(y), **{which: torch.tensor(w)}
-        )
+    ours_loss = F.binary_cross_entropy if which == "bce" else F.binary_cross_entropy_with_logits
+    theirs_loss = TF.binary_cross_entropy if which == "bce" else TF.binary_cross_entropy_with_logits
+    key = "weight" if which == "bce" else which
+
+    def ours():
+        return ours_loss(ag.tensor(p), y, **{key: w})
+
+    def theirs():
+        return theirs_loss(torch.tensor(p), torch.tensor(y), **{key: torch.tensor(w)})
+
     with pytest.raises(RuntimeError):
         theirs()
     with pytest.raises(ValueError, match="must broadcast to the input's shape"):
@@ -101,13 +102,28 @@ def _accepts(make) -> bool:
 def test_optimiser_hyperparameters_are_refused_where_pytorch_refuses(name, key, value):
     """Same verdict as PyTorch, except that a NaN is refused everywhere (PyTorch's SGD
     takes a NaN lr, momentum or weight_decay and then turns the parameters into NaN)."""
-    ours = lambda: getattr(nn.optim, name)(
-        [ag.tensor(np.zeros(2), requires_grad=True)], **_options(key, value)
-    )  # noqa: E731, E501
-    theirs = lambda: getattr(torch.optim, name)(
-        [torch.zeros(2, requires_grad=True)], **_options(key, value)
-    )  # noqa: E731, E501
+    options = _options(key, value)
+
+    def ours():
+        return getattr(nn.optim, name)([ag.tensor(np.zeros(2), requires_grad=True)], **options)
+
+    def theirs():
+        return getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **options)
+
     if math.isnan(value):
         assert not _accepts(ours)
     else:
         assert _accepts(ours) == _accepts(theirs)
+
+
+@pytest.mark.parametrize("shape, dim", [((3, 0), 1), ((2, 0, 4), 1), ((0,), 0)])
+def test_softmax_family_over_a_zero_length_axis_matches_pytorch(shape, dim):
+    x, xt = ag.zeros(*shape, requires_grad=True), torch.zeros(shape, requires_grad=True)
+    pairs = [
+        (F.softmax(x, dim), torch.softmax(xt, dim)),
+        (F.log_softmax(x, dim), torch.log_softmax(xt, dim)),
+        (ag.logsumexp(x, axis=dim), torch.logsumexp(xt, dim)),
+    ]
+    for ours, theirs in pairs:
+        assert ours.shape == tuple(theirs.shape)
+        np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
