@@ -13,6 +13,7 @@ whole batch by fancy indexing, so `DataLoader` never loops over samples for them
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -109,8 +110,14 @@ class DataLoader:
         generator: np.random.Generator | None = None,
         seed: int | None = None,
     ) -> None:
+        if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool):
+            raise ValueError(
+                f"DataLoader: batch_size must be a positive integer, got "
+                f"{type(batch_size).__name__} {batch_size!r}"
+            )
         if batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size}")
+        batch_size = int(batch_size)
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
         self.generator = (

@@ -258,7 +258,7 @@ def binary_cross_entropy(
     `binary_cross_entropy_with_logits`, which is more stable."""
     target = _same_shape_target("binary_cross_entropy", input, target, reduction)
     loss = BinaryCrossEntropy.apply(input, target)
-    return _reduce(_weighted(loss, weight, input), reduction)
+    return _reduce(_weighted("binary_cross_entropy", loss, weight, input), reduction)
 
 
 def binary_cross_entropy_with_logits(
@@ -270,10 +270,13 @@ def binary_cross_entropy_with_logits(
 ) -> Tensor:
     """Binary cross-entropy of sigmoid(z) against y, computed from the logits z stably:
     (1 - y) z + softplus(-z); with pos_weight w: (1 - y) z + (1 + (w - 1) y) softplus(-z)."""
-    target = _same_shape_target("binary_cross_entropy_with_logits", input, target, reduction)
-    pos_weight = None if pos_weight is None else _as_array(pos_weight).astype(input.dtype)
+    name = "binary_cross_entropy_with_logits"
+    target = _same_shape_target(name, input, target, reduction)
+    if pos_weight is not None:
+        pos_weight = _as_array(pos_weight).astype(input.dtype)
+        _check_broadcasts_to(name, "pos_weight", pos_weight, input)
     loss = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
-    return _reduce(_weighted(loss, weight, input), reduction)
+    return _reduce(_weighted(name, loss, weight, input), reduction)
 
 
 class BinaryCrossEntropy(ag.Primitive):
@@ -372,7 +375,9 @@ def cross_entropy(
             f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}"
         )
     x, squeeze = _batched("cross_entropy", input)
-    if weight is None and not label_smoothing and _as_array(target).dtype.kind in "iu":
+    target = _checked_target("cross_entropy", target)
+    labels = _as_array(target).dtype.kind in "iu"
+    if weight is None and not label_smoothing and labels:
         loss = LabelCrossEntropy.apply(
             x, target, ignore_index=ignore_index, reduction=reduction, squeeze=squeeze
         )
@@ -384,7 +389,11 @@ def cross_entropy(
     loss = CrossEntropy.apply(x, weights)
     if squeeze and reduction == "none":
         return loss.reshape(())
-    return loss if reduction == "none" else loss.sum()
+    if reduction == "none":
+        return loss
+    if reduction == "mean" and labels:
+        return MeanOfNoLabels.apply(loss.sum(), target, ignore_index=ignore_index)
+    return loss.sum()
 
 
 def nll_loss(
@@ -399,6 +408,7 @@ def nll_loss(
     with `log_softmax` it equals `cross_entropy`."""
     _check_reduction("nll_loss", reduction)
     x, squeeze = _batched("nll_loss", input)
+    target = _checked_target("nll_loss", target)
     labels = _as_array(target)
     if labels.dtype.kind not in "iu":
         raise TypeError(
@@ -408,6 +418,8 @@ def nll_loss(
     loss = -(x * weights).sum(axis=1)  # picks -w[y_n] x[n, y_n]
     if squeeze and reduction == "none":
         return loss.reshape(())
+    if reduction == "mean":
+        return MeanOfNoLabels.apply(loss.sum(), target, ignore_index=ignore_index)
     return loss if reduction == "none" else loss.sum()
 
 
@@ -455,6 +467,7 @@ class LabelCrossEntropy(ag.Primitive):
         l_n = -log_softmax(x)_n[y_n]                 (0 where y_n = ignore_index)
         dx  = g_n (softmax(x)_n - one_hot(y_n))      (0 for ignored samples)
         "mean": L = sum_n l_n / m, g_n = g / m  (m samples not ignored); "sum": g_n = g
+        m = 0 (every label ignored): L = nan, dx = 0, as in PyTorch
 
     CrossEntropy with unweighted one-hot targets, as an op of its own for speed: it picks
     N log-probabilities and subtracts 1 at N places where CrossEntropy multiplies and
@@ -471,7 +484,7 @@ class LabelCrossEntropy(ag.Primitive):
         ctx.at_labels = _label_index(labels)
         picked = log_probs[ctx.at_labels]  # log p_n[y_n], a new array
         if ignored is not None:
-            picked[ignored] = 0
+            picked[ignored] = -0.0  # negated below: a loss of +0, as PyTorch's
         ctx.reduction, ctx.count = reduction, picked.size
         if reduction == "none":
             return -picked
@@ -496,9 +509,8 @@ class LabelCrossEntropy(ag.Primitive):
             dx = dx * np.expand_dims(~ctx.ignored, 1)
         if ctx.reduction == "none":
             return dx * ag.expand_dims(g, 1), None
-        if ctx.reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                g = g / ctx.count
+        if ctx.reduction == "mean" and ctx.count:  # count 0: dx is all zeros (as PyTorch)
+            g = g / ctx.count
         return dx * g, None
 
 
@@ -509,6 +521,43 @@ class LabelCrossEntropy(ag.Primitive):
 
 def _as_array(value: Any) -> np.ndarray:
     return value._data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _checked_target(name: str, target: Any) -> Tensor | np.ndarray:
+    """A Tensor or numeric numpy array as given; a number or (nested) list becomes an array.
+    Anything else (None, a string, a dict) is refused with a TypeError saying what fits."""
+    if isinstance(target, Tensor):
+        return target
+    if not isinstance(target, (np.ndarray, np.generic, list, tuple, int, float)):
+        raise TypeError(
+            f"{name}: target must be a Tensor, a numpy array or a list of numbers, "
+            f"got {type(target).__name__}"
+        )
+    try:
+        array = np.asarray(target)
+    except ValueError as error:  # a ragged list
+        raise ValueError(
+            f"{name}: target is not a rectangular array of numbers ({error})"
+        ) from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: target must hold numbers, got dtype {array.dtype}")
+    return array
+
+
+def _check_broadcasts_to(name: str, label: str, value: Any, input: Tensor) -> None:
+    """Refuse a weight whose broadcast against the input would change the input's shape
+    (e.g. (N, 1) against (N,) gives (N, N)): PyTorch raises there too."""
+    shape = np.shape(value)
+    try:
+        result = np.broadcast_shapes(shape, input.shape)
+    except ValueError:
+        result = None
+    if result != input.shape:
+        became = f", which would give {result}" if result is not None else ""
+        raise ValueError(
+            f"{name}: {label} of shape {shape} must broadcast to the input's shape "
+            f"{input.shape}{became}; reshape it"
+        )
 
 
 def _check_reduction(name: str, reduction: str) -> None:
@@ -528,7 +577,7 @@ def _same_shape_target(name: str, input: Tensor, target: Any, reduction: str) ->
     """The target as a Tensor of input's dtype; refuses shapes that would silently broadcast."""
     _check_reduction(name, reduction)
     if not isinstance(target, Tensor):
-        target = Tensor(np.asarray(target, dtype=input.dtype))
+        target = Tensor(np.asarray(_checked_target(name, target), dtype=input.dtype))
     if target.shape != input.shape:
         raise ValueError(
             f"{name}: input {input.shape} and target {target.shape} must have the same shape "
@@ -538,10 +587,13 @@ def _same_shape_target(name: str, input: Tensor, target: Any, reduction: str) ->
     return target
 
 
-def _weighted(loss: Tensor, weight: Any, input: Tensor) -> Tensor:
+def _weighted(name: str, loss: Tensor, weight: Any, input: Tensor) -> Tensor:
     if weight is None:
         return loss
-    return loss * (weight if isinstance(weight, Tensor) else np.asarray(weight, dtype=input.dtype))
+    if not isinstance(weight, Tensor):
+        weight = np.asarray(weight, dtype=input.dtype)
+    _check_broadcasts_to(name, "weight", weight, input)
+    return loss * weight
 
 
 def _batched(name: str, input: Tensor) -> tuple[Tensor, bool]:
@@ -702,11 +754,32 @@ class LabelTargets(ag.Primitive):
             # ignored samples get no uniform part either
             kept = True if ignored is None else np.expand_dims(~ignored, 1)
             q = (1 - label_smoothing) * q + np.where(kept, uniform, 0).astype(dtype)
-        if mean:  # every label ignored: 0 / 0, so the mean is nan, as in PyTorch
+        counted = labels.size and (ignored is None or not ignored.all())
+        if mean and counted:  # zero class weights: 0 / 0, nan as in PyTorch
             with np.errstate(invalid="ignore", divide="ignore"):
                 q = q / label_weight.sum()
+        # every label ignored: q stays 0 (zero gradient); MeanOfNoLabels makes the loss nan
         return q
 
     @staticmethod
     def backward(ctx, g):
         return None, None
+
+
+class MeanOfNoLabels(ag.Primitive):
+    """L = l, or nan when no label counts (all are ignore_index, or there are none)
+    -> dl = g (the gradient of the mean over no samples is zero, its value nan: PyTorch's
+    convention, so one all-padding batch leaves the parameters unchanged)
+
+    An op rather than a Python test so that a captured step (`ag.capture_backward`)
+    checks each batch's labels."""
+
+    @staticmethod
+    def forward(ctx, loss, labels, ignore_index=-100):
+        if np.all(labels == ignore_index):  # True for no labels at all
+            return np.full_like(loss, np.nan)
+        return loss
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None

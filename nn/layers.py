@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -27,6 +28,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None):
         super().__init__()
+        in_features = _feature_count("Linear", "in_features", in_features)
+        out_features = _feature_count("Linear", "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         dtype = dtype or ag.get_default_dtype()
         # column-major storage: weight.T is then a contiguous (in, out) matrix, so the
@@ -224,3 +227,15 @@ def _make_activation(spec: str | Callable[[], Module]) -> Module:
     if not isinstance(module, Module):
         raise TypeError(f"MLP: activation factory {spec!r} returned {type(module).__name__}")
     return module
+
+
+def _feature_count(layer: str, label: str, value: Any) -> int:
+    """A layer size as an int, or an error saying what was expected."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(
+            f"{layer}: {label} must be an int (a number of features), "
+            f"got {type(value).__name__} {value!r}"
+        )
+    if value < 0:
+        raise ValueError(f"{layer}: {label} must be >= 0, got {value}")
+    return int(value)

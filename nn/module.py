@@ -229,9 +229,22 @@ class Module:
         With `strict=True` any missing key, unexpected key or shape mismatch raises a
         `RuntimeError` (as PyTorch does) naming every offending key and both shapes, and
         nothing is loaded. With `strict=False` the keys that fit are loaded and the rest reported.
+        A value that is not an array of numbers castable to its parameter's dtype (numpy's
+        "same_kind": complex, strings, objects are not) raises a `TypeError` naming the key,
+        whatever `strict` says. Every check runs before the first parameter is written:
+        an error leaves the model as it was.
         """
+        module_name = type(self).__name__
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"{module_name}.load_state_dict: expected a dict-like state dict "
+                f"{{name: array}}, got {type(state_dict).__name__}"
+            )
         own = dict(self.named_parameters())
-        given = {name: _as_array(value) for name, value in state_dict.items()}
+        given = {
+            name: _checked_array(module_name, name, value, own.get(name))
+            for name, value in state_dict.items()
+        }
         report = IncompatibleKeys(
             missing_keys=[name for name in own if name not in given],
             unexpected_keys=[name for name in given if name not in own],
@@ -273,8 +286,26 @@ def _indent(text: str) -> str:
     return text.replace("\n", "\n  ")
 
 
-def _as_array(value: Any) -> np.ndarray:
-    return value._data if isinstance(value, ag.Tensor) else np.asarray(value)
+def _checked_array(module_name: str, name: str, value: Any, param: Parameter | None) -> np.ndarray:
+    """`value` as an array, or a TypeError naming the key when it is not an array of numbers
+    that can be copied into `param` (numpy's same_kind casting: float64 into float32 is,
+    complex into float, strings and objects are not)."""
+    if isinstance(value, ag.Tensor):
+        array = value._data
+    else:
+        try:
+            array = np.asarray(value)
+        except (ValueError, TypeError) as error:  # e.g. a ragged list
+            raise TypeError(
+                f"{module_name}.load_state_dict: {name!r} is not an array ({error}); "
+                "nothing was loaded"
+            ) from None
+    if param is not None and not np.can_cast(array.dtype, param.dtype, casting="same_kind"):
+        raise TypeError(
+            f"{module_name}.load_state_dict: {name!r} has dtype {array.dtype}, which cannot "
+            f"be cast to the parameter's dtype {param.dtype}; nothing was loaded"
+        )
+    return array
 
 
 def _copy_into(param: Parameter, value: np.ndarray) -> None:

@@ -4,7 +4,11 @@ Safe and atomic:
 * `load` reads with `allow_pickle=False`, so a file can only hold arrays and a JSON
   description; loading an untrusted file can never run code (pickled members are refused).
 * `save` writes to a temporary file in the same folder and renames it over `path`
-  (`os.replace` is atomic), so an interrupted save never leaves a corrupt file behind.
+  (`os.replace` is atomic), so an interrupted save never leaves a corrupt file behind;
+  the file gets the permissions a plain `open()` would give it (umask).
+* `load` names the file and what is wrong with it: `FileNotFoundError` for a missing
+  file, `ValueError` for an empty one, a single `np.save` array, a pickle, a damaged
+  archive or a damaged structure entry.
 
 A model's state dict ({name: array}) is stored as one npz entry per parameter, so
 `numpy.load(path)["0.weight"]` works too. Nested state (an optimiser's
@@ -17,8 +21,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
+import stat
 import zipfile
+import zlib
 from typing import Any
 
 import numpy as np
@@ -48,12 +54,15 @@ def save(obj: Any, path: str | os.PathLike) -> None:
 
 def load(path: str | os.PathLike) -> dict[str, Any]:
     """Load what `save` wrote: {name: array} for a model's state dict, or the nested
-    state dict of an optimiser. Refuses pickled content (never runs code from a file)."""
+    state dict of an optimiser. Refuses pickled content (never runs code from a file).
+
+    A missing file raises `FileNotFoundError`; a file that is not what `save` writes
+    (empty, a single `np.save` array, a pickle, a damaged archive or structure entry)
+    a `ValueError` naming the file and what is wrong with it."""
     path = os.fspath(path)
+    _check_header(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise ValueError(f"load: {path!r} is a single .npy array, not a saved state dict")
             arrays = {name: archive[name] for name in archive.files}
     except ValueError as error:
         if "pickle" in str(error).lower():
@@ -62,13 +71,44 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
                 "because unpickling can run arbitrary code. Only arrays saved by nn.save "
                 "can be loaded."
             ) from None
-        raise
-    except (zipfile.BadZipFile, OSError) as error:
-        raise ValueError(f"load: {path!r} is not a valid .npz file ({error})") from None
+        raise ValueError(f"load: {path!r} is a damaged .npz file ({error})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as error:
+        raise ValueError(f"load: {path!r} is a damaged .npz file ({error})") from None
     if STRUCTURE_KEY not in arrays:
         return arrays
-    structure = json.loads(str(arrays.pop(STRUCTURE_KEY)))
-    return _decode(structure, arrays)
+    try:
+        return _decode_structure(arrays)
+    except (_Corrupt, RecursionError) as error:
+        raise ValueError(
+            f"load: {path!r} has a damaged {STRUCTURE_KEY!r} entry (the JSON description "
+            f"of nested state): {error}"
+        ) from None
+
+
+def _check_header(path: str) -> None:
+    """Refuse, naming the file, what is not a zip archive before numpy guesses at it."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(8)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"load: no such file: {path!r}") from None
+    if not head:
+        raise ValueError(f"load: {path!r} is empty (0 bytes), not a file written by nn.save")
+    if head.startswith(b"\x93NUMPY"):
+        raise ValueError(
+            f"load: {path!r} holds a single array in np.save's .npy format, not a state dict "
+            "written by nn.save; read it with numpy.load"
+        )
+    if head.startswith(b"\x80"):
+        raise ValueError(
+            f"load: {path!r} is a Python pickle; refusing to load it, because unpickling "
+            "can run arbitrary code. Only files written by nn.save can be loaded."
+        )
+    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        raise ValueError(
+            f"load: {path!r} is not a valid .npz file written by nn.save "
+            f"(it starts with {head!r}, not a zip archive's signature)"
+        )
 
 
 # --- flattening nested state into arrays + a JSON structure -----------------------------
@@ -112,16 +152,57 @@ def _encode(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
     raise TypeError(f"save: cannot save a value of type {type(value).__name__} at {path!r}")
 
 
-def _decode(node: dict, arrays: dict[str, np.ndarray]) -> Any:
+class _Corrupt(ValueError):
+    """A structure entry that `save` cannot have written (load names the file)."""
+
+
+def _decode_structure(arrays: dict[str, np.ndarray]) -> Any:
+    text = arrays.pop(STRUCTURE_KEY)
+    if text.shape != () or text.dtype.kind != "U":
+        raise _Corrupt(f"expected one string, got an array of {text.dtype} {text.shape}")
+    try:
+        structure = json.loads(str(text))
+    except ValueError as error:  # json.JSONDecodeError
+        raise _Corrupt(f"not valid JSON ({error})") from None
+    state = _decode(structure, arrays)
+    if not isinstance(state, dict):
+        raise _Corrupt(f"the top level is a {type(state).__name__}, not a dict")
+    return state
+
+
+def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
+    if not isinstance(node, dict) or len(node) != 1:
+        raise _Corrupt(f"expected a node like {{'array': name}}, got {_short(node)}")
     ((kind, content),) = node.items()
     if kind == "array":
+        if not isinstance(content, str) or content not in arrays:
+            raise _Corrupt(f"it refers to an array {_short(content)} the file does not hold")
         return arrays[content]
     if kind == "value":
+        if content is not None and not isinstance(content, (bool, int, float, str)):
+            raise _Corrupt(f"a value must be a number, string, bool or null: {_short(content)}")
         return content
+    if kind not in ("dict", "list", "tuple"):
+        raise _Corrupt(f"unknown node kind {_short(kind)}")
+    if not isinstance(content, list):
+        raise _Corrupt(f"{kind!r} must hold a list, got {_short(content)}")
     if kind == "dict":
+        for item in content:
+            if (
+                not isinstance(item, list)
+                or len(item) != 2
+                or not isinstance(item[0], (str, int))
+                or isinstance(item[0], bool)
+            ):
+                raise _Corrupt(f"a dict item must be [str or int key, node]: {_short(item)}")
         return {key: _decode(item, arrays) for key, item in content}
     items = [_decode(item, arrays) for item in content]
     return tuple(items) if kind == "tuple" else items
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _join(path: str, key: Any) -> str:
@@ -129,10 +210,15 @@ def _join(path: str, key: Any) -> str:
 
 
 def _write_atomically(arrays: dict[str, np.ndarray], path: str) -> None:
+    """Write to a new temporary file in the same folder, then rename it over `path`.
+    The file gets the permissions a plain `open(path, "wb")` would give it: those of the
+    file it replaces, else 0o666 less the umask (the kernel applies it in `os.open`)."""
     folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    handle, temporary = _create_temporary(folder)
     try:
         with os.fdopen(handle, "wb") as file:
+            if os.path.exists(path):
+                os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
             np.savez(file, **arrays)
             file.flush()
             os.fsync(file.fileno())
@@ -141,3 +227,15 @@ def _write_atomically(arrays: dict[str, np.ndarray], path: str) -> None:
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def _create_temporary(folder: str) -> tuple[int, str]:
+    """A new file `.tmp-<random>.npz` in `folder`, created exclusively (never an existing
+    file) with mode 0o666 & ~umask, unlike `tempfile.mkstemp`'s 0o600."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        name = os.path.join(folder, f".tmp-{secrets.token_hex(8)}.npz")
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:  # pragma: no cover - 64 random bits taken
+            continue

@@ -118,8 +118,10 @@ def min(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
 def logsumexp(x, axis: Axis = None, keepdims: bool = False):
     """log(sum(exp(x))) over axis, stable: m + log(sum(exp(x - m))), m = max(x) held constant."""
     shift = _stable_shift(x, axis)
-    total = Sum.apply(Exp.apply(x - shift), axis=axis, keepdims=True)
-    out = Log.apply(total) + shift
+    if _count(x.shape, axis) == 0:  # log of an empty sum: -inf, as PyTorch (without log(0))
+        out = Sum.apply(x, axis=axis, keepdims=True) + -np.inf
+    else:
+        out = Log.apply(Sum.apply(Exp.apply(x - shift), axis=axis, keepdims=True)) + shift
     return out if keepdims else Reshape.apply(out, shape=np.sum(shift, axis=axis).shape)
 
 
@@ -135,7 +137,10 @@ def log_softmax(x, axis: int = -1):
 
 
 def _stable_shift(x, axis: Axis) -> np.ndarray:
-    """max(x) along axis as a constant array (0 where the max is not finite)."""
+    """max(x) along axis as a constant array (0 where the max is not finite, and for an
+    empty x: softmax over a zero-length axis is then empty and logsumexp -inf, as PyTorch)."""
+    if 0 in x.shape:
+        return np.zeros(kept_shape(x.shape, axis), x.dtype)
     m = np.max(getattr(x, "_data", x), axis=axis, keepdims=True)
     return np.where(np.isfinite(m), m, 0).astype(m.dtype, copy=False)
 

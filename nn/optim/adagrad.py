@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd import Tensor
 
-from .optimizer import Optimizer, add_to_param, check_hyperparameter
+from .optimizer import Optimizer, add_to_param
 
 
 class Adagrad(Optimizer):
@@ -31,11 +31,6 @@ class Adagrad(Optimizer):
         eps: float = 1e-10,
         maximize: bool = False,
     ) -> None:
-        check_hyperparameter("Adagrad", "learning rate lr", lr)
-        check_hyperparameter("Adagrad", "lr_decay", lr_decay)
-        check_hyperparameter("Adagrad", "weight_decay", weight_decay)
-        check_hyperparameter("Adagrad", "initial_accumulator_value", initial_accumulator_value)
-        check_hyperparameter("Adagrad", "eps", eps)
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,
@@ -45,6 +40,14 @@ class Adagrad(Optimizer):
             eps=eps,
         )
         super().__init__(params, defaults)
+
+    def bounds(self, group: dict) -> list:
+        """PyTorch's checks: lr, lr_decay, weight_decay, initial_accumulator_value, eps >= 0;
+        NaN refused."""
+        names = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+        return [("learning rate lr", group["lr"], 0.0, None)] + [
+            (name, group[name], 0.0, None) for name in names
+        ]
 
     def update(self, param: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
         if not state:

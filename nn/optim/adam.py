@@ -10,7 +10,7 @@ import numpy as np
 
 from autograd import Tensor
 
-from .optimizer import Optimizer, add_to_param, check_hyperparameter, scale_param
+from .optimizer import Optimizer, add_to_param, scale_param
 
 
 class Adam(Optimizer):
@@ -35,12 +35,6 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         maximize: bool = False,
     ) -> None:
-        name = type(self).__name__
-        check_hyperparameter(name, "learning rate lr", lr)
-        check_hyperparameter(name, "beta1 (betas[0])", betas[0], 0.0, 1.0)
-        check_hyperparameter(name, "beta2 (betas[1])", betas[1], 0.0, 1.0)
-        check_hyperparameter(name, "eps", eps)
-        check_hyperparameter(name, "weight_decay", weight_decay)
         defaults = dict(
             lr=lr,
             betas=tuple(betas),
@@ -50,6 +44,19 @@ class Adam(Optimizer):
             maximize=maximize,
         )
         super().__init__(params, defaults)
+
+    def bounds(self, group: dict) -> list:
+        """PyTorch's checks: lr, eps, weight_decay >= 0; each beta in [0, 1); NaN refused."""
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{type(self).__name__}: betas must be a pair, got {betas!r}")
+        return [
+            ("learning rate lr", group["lr"], 0.0, None),
+            ("beta1 (betas[0])", betas[0], 0.0, 1.0),
+            ("beta2 (betas[1])", betas[1], 0.0, 1.0),
+            ("eps", group["eps"], 0.0, None),
+            ("weight_decay", group["weight_decay"], 0.0, None),
+        ]
 
     def update(self, param: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]

@@ -10,7 +10,8 @@ keeps the values it was built with.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import numbers
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -58,7 +59,16 @@ class Optimizer:
         known = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in known for p in params) or len({id(p) for p in params}) < len(params):
             raise ValueError(f"{name}: a parameter appears in more than one parameter group")
-        self.param_groups.append({**self.defaults, **group, "params": params})
+        group = {**self.defaults, **group, "params": params}
+        for label, value, low, high in self.bounds(group):
+            check_hyperparameter(name, label, value, low, high)
+        self.param_groups.append(group)
+
+    def bounds(self, group: dict[str, Any]) -> list[tuple[str, Any, float, float | None]]:
+        """(label, value, low, high) for each hyperparameter of `group` that must lie in
+        [low, high) (high None: no upper bound); checked for every group as it is added,
+        so a NaN or negative learning rate is refused at construction."""
+        return []
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget all gradients (set `.grad` to None), ready for the next backward()."""
@@ -110,9 +120,27 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyperparameters and per-parameter state saved by `state_dict()` (or
-        `nn.save`/`nn.load`); the optimiser must hold the same parameters in the same order."""
+        `nn.save`/`nn.load`); the optimiser must hold the same parameters in the same order.
+        Everything is checked (structure, indices, shapes, dtypes, hyperparameter bounds)
+        before anything is changed: an error names what is wrong and leaves the optimiser
+        as it was."""
         name = type(self).__name__
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"{name}.load_state_dict: expected a dict-like state dict with 'state' and "
+                f"'param_groups', got {type(state_dict).__name__}"
+            )
+        for key in ("state", "param_groups"):
+            if key not in state_dict:
+                raise ValueError(f"{name}.load_state_dict: the state dict has no {key!r} entry")
         saved_groups = state_dict["param_groups"]
+        if not isinstance(saved_groups, (list, tuple)) or not all(
+            isinstance(group, Mapping) and "params" in group for group in saved_groups
+        ):
+            raise ValueError(
+                f"{name}.load_state_dict: 'param_groups' must be a list of dicts, each with "
+                "a 'params' list"
+            )
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"{name}.load_state_dict: the state has {len(saved_groups)} parameter groups, "
@@ -126,12 +154,30 @@ class Optimizer:
                     f"parameters in the state but {len(group['params'])} here"
                 )
             by_index.update(zip((int(i) for i in saved["params"]), group["params"], strict=True))
-        self.state = {}
+        if not isinstance(state_dict["state"], Mapping):
+            raise ValueError(f"{name}.load_state_dict: 'state' must be a dict {{index: {{...}}}}")
+        # everything is built aside first; the optimiser changes only once all of it is valid
+        state = {}
         for key, values in state_dict["state"].items():
-            param = by_index[int(key)]
-            self.state[param] = {k: _restore(v, param, k, name) for k, v in values.items()}
-        for saved, group in zip(saved_groups, self.param_groups, strict=True):
-            group.update({k: v for k, v in saved.items() if k != "params"})
+            param = by_index.get(_index(key))
+            if param is None or not isinstance(values, Mapping):
+                raise ValueError(
+                    f"{name}.load_state_dict: state entry {key!r} names no parameter of the "
+                    f"groups (indices {sorted(by_index)}) or is not a dict"
+                )
+            state[param] = {
+                k: _restore(v, param, f"state[{key!r}][{k!r}]", name) for k, v in values.items()
+            }
+        groups = [
+            {**group, **{k: v for k, v in saved.items() if k != "params"}}
+            for saved, group in zip(saved_groups, self.param_groups, strict=True)
+        ]
+        for group in groups:
+            for label, value, low, high in self.bounds(group):
+                check_hyperparameter(f"{name}.load_state_dict", label, value, low, high)
+        self.state = state
+        for group, loaded in zip(self.param_groups, groups, strict=True):
+            group.update(loaded)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -158,23 +204,42 @@ def _copy(value: Any) -> Any:
     return value.copy() if isinstance(value, np.ndarray) else value
 
 
+def _index(key: Any) -> int | None:
+    """A state key as a parameter index (ints, and their decimal strings), else None."""
+    try:
+        return int(key)
+    except (TypeError, ValueError):
+        return None
+
+
 def _restore(value: Any, param: Tensor, key: str, name: str) -> Any:
+    """A saved state value for `param`: a number, or an array of its shape and dtype."""
     if isinstance(value, Tensor):
         value = value._data
+    if isinstance(value, np.ndarray) and value.dtype.hasobject:
+        raise TypeError(f"{name}.load_state_dict: {key} is an object array; expected numbers")
     if not isinstance(value, np.ndarray) or value.ndim == 0:
         return value.item() if isinstance(value, np.ndarray) else value
     if value.shape != param.shape:
         raise ValueError(
-            f"{name}.load_state_dict: state {key!r} has shape {value.shape} but its parameter "
+            f"{name}.load_state_dict: {key} has shape {value.shape} but its parameter "
             f"has shape {param.shape}"
+        )
+    if not np.can_cast(value.dtype, param.dtype, casting="same_kind"):
+        raise TypeError(
+            f"{name}.load_state_dict: {key} has dtype {value.dtype}, which cannot be cast "
+            f"to its parameter's dtype {param.dtype}"
         )
     return value.astype(param.dtype, copy=True)
 
 
 def check_hyperparameter(
-    name: str, label: str, value: float, low: float = 0.0, high: float | None = None
+    name: str, label: str, value: Any, low: float = 0.0, high: float | None = None
 ) -> None:
-    """Raise a ValueError naming the optimiser when `value` is outside [low, high)."""
-    if value < low or (high is not None and value >= high):
-        interval = f"[{low}, {high})" if high is not None else f">= {low}"
+    """Raise a ValueError naming the optimiser when `value` is NaN or outside [low, high)
+    (a TypeError when it is not a real number)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name}: {label} must be a real number, got {type(value).__name__}")
+    if not (low <= value and (high is None or value < high)):  # False for NaN
+        interval = f"a number in [{low}, {high})" if high is not None else f"a number >= {low}"
         raise ValueError(f"{name}: invalid {label} {value!r}; it must be {interval}")

@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd import Tensor
 
-from .optimizer import Optimizer, add_to_param, check_hyperparameter
+from .optimizer import Optimizer, add_to_param
 
 
 class RMSprop(Optimizer):
@@ -34,11 +34,6 @@ class RMSprop(Optimizer):
         centered: bool = False,
         maximize: bool = False,
     ) -> None:
-        check_hyperparameter("RMSprop", "learning rate lr", lr)
-        check_hyperparameter("RMSprop", "alpha", alpha)
-        check_hyperparameter("RMSprop", "eps", eps)
-        check_hyperparameter("RMSprop", "momentum", momentum)
-        check_hyperparameter("RMSprop", "weight_decay", weight_decay)
         defaults = dict(
             lr=lr,
             alpha=alpha,
@@ -49,6 +44,13 @@ class RMSprop(Optimizer):
             centered=centered,
         )
         super().__init__(params, defaults)
+
+    def bounds(self, group: dict) -> list:
+        """PyTorch's checks: lr, alpha, eps, momentum, weight_decay >= 0; NaN refused."""
+        names = ("alpha", "eps", "momentum", "weight_decay")
+        return [("learning rate lr", group["lr"], 0.0, None)] + [
+            (name, group[name], 0.0, None) for name in names
+        ]
 
     def update(self, param: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
         lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from autograd import Tensor
 
-from .optimizer import Optimizer, add_to_param, check_hyperparameter
+from .optimizer import Optimizer, add_to_param
 
 
 class SGD(Optimizer):
@@ -32,9 +33,6 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         maximize: bool = False,
     ) -> None:
-        check_hyperparameter("SGD", "learning rate lr", lr)
-        check_hyperparameter("SGD", "momentum", momentum)
-        check_hyperparameter("SGD", "weight_decay", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
         defaults = dict(
@@ -46,6 +44,16 @@ class SGD(Optimizer):
             maximize=maximize,
         )
         super().__init__(params, defaults)
+
+    def bounds(self, group: dict) -> list:
+        """lr, momentum, weight_decay >= 0 (PyTorch's checks; NaN refused too, which
+        PyTorch's SGD lets through); dampening: any number."""
+        return [
+            ("learning rate lr", group["lr"], 0.0, None),
+            ("momentum", group["momentum"], 0.0, None),
+            ("dampening", group["dampening"], -math.inf, None),
+            ("weight_decay", group["weight_decay"], 0.0, None),
+        ]
 
     def update(self, param: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
