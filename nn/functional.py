@@ -708,3 +708,26 @@ class LabelTargets(ag.Primitive):
     @staticmethod
     def backward(ctx, g):
         return None, None
+
+
+# ---------------------------------------------------------------------------------------
+# convolution, pooling, normalisation, embedding, attention (nn/functional_layers.py)
+# ---------------------------------------------------------------------------------------
+
+from . import functional_layers as _layers  # noqa: E402
+
+pad = _layers.pad
+conv1d = _layers.conv1d
+conv2d = _layers.conv2d
+conv3d = _layers.conv3d
+max_pool1d = _layers.max_pool1d
+max_pool2d = _layers.max_pool2d
+avg_pool1d = _layers.avg_pool1d
+avg_pool2d = _layers.avg_pool2d
+batch_norm = _layers.batch_norm
+layer_norm = _layers.layer_norm
+embedding = _layers.embedding
+scaled_dot_product_attention = _layers.scaled_dot_product_attention
+multi_head_attention_forward = _layers.multi_head_attention_forward
+# PyTorch's one_hot (int64, num_classes=-1) replaces the float one defined above
+one_hot = _layers.one_hot  # noqa: F811

@@ -188,3 +188,22 @@ multiply = mul
 negative = neg
 
 __all__ = [name for name in dir() if not name.startswith("_")]
+
+# convolution and pooling (autograd/ops/conv.py)
+from .conv import (  # noqa: E402
+    AvgPool,
+    AvgPoolGrad,
+    Conv,
+    ConvGradInput,
+    ConvGradWeight,
+    MaxPool,
+    MaxPoolGather,
+    MaxPoolGrad,
+    Pad,
+    avg_pool,
+    convolution,
+    max_pool,
+    pad,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]
