@@ -186,11 +186,17 @@ def _zero_virtual(array: np.ndarray, geo: Geometry) -> None:
 
 
 def columns(x: np.ndarray, geo: Geometry) -> np.ndarray:
-    """im2col: (N, C*K, L) with the windows' values, virtual positions zeroed."""
+    """im2col: (N, C*K, L) with the windows' values.
+
+    A virtual position's column holds input values from the start of the next row. Its
+    output is cropped and its gradient is zero, so it adds 0 * value to the weight's
+    gradient: exactly nothing while the input is finite. An Inf or NaN there would make
+    it NaN, so for a non-finite input the virtual columns are zeroed."""
     cols = _window_view(_buffer(x, geo), geo).reshape(
         geo.batch, geo.channels * math.prod(geo.kernel), geo.length
     )
-    _zero_virtual(cols, geo)
+    if not geo.exact and x.dtype.kind in "fc" and not np.isfinite(x).all():
+        _zero_virtual(cols, geo)
     return cols
 
 
@@ -416,8 +422,12 @@ class MaxPoolGrad(Primitive):
         ctx.geo, ctx.wins = geo, wins
         padded = (*x_shape[:2], *(n + a + b for n, (a, b) in zip(geo.spatial, geo.padding)))
         grad = np.zeros(padded, dtype=g.dtype)
+        apart = all(s >= d * (k - 1) + 1 for s, k, d in zip(geo.stride, geo.kernel, geo.dilation))
         for win, view in zip(wins, _taps(grad, geo)):
-            view += g * win  # one tap: distinct positions, so += is safe
+            if apart:  # windows do not overlap: each input is written once
+                np.multiply(g, win, out=view)
+            else:  # one tap: distinct positions, so += is safe
+                view += g * win
         return grad[(slice(None), slice(None)) + _inside(geo)]
 
     @staticmethod

@@ -236,3 +236,18 @@ def test_small_cnn_learns_the_digits():
     print(f"digits CNN: test accuracy {accuracy:.3f}, {seconds:.1f} s CPU")
     assert accuracy >= 0.95, accuracy
     assert seconds < 30, seconds  # a few seconds on an idle machine
+
+
+def test_conv_weight_gradient_stays_exact_next_to_an_infinite_input():
+    # the column layout reads past the end of each row; those reads must not reach dw
+    x = np.zeros((1, 1, 4, 5))
+    x[0, 0, 1, 0] = np.inf  # met by the windows of kernel column 0 only
+    w = ag.tensor(np.ones((1, 1, 3, 3)), requires_grad=True)
+    out = F.conv2d(ag.tensor(x), w)
+    g = np.ones(out.shape)
+    out.backward(ag.tensor(g))
+    with np.errstate(invalid="ignore"):
+        expected = [
+            [(g[0, 0] * x[0, 0, i : i + 2, j : j + 3]).sum() for j in range(3)] for i in range(3)
+        ]
+    np.testing.assert_array_equal(w.grad.numpy()[0, 0], expected)  # inf in column 0 only
