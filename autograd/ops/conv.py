@@ -375,6 +375,12 @@ class MaxPool(Primitive):
         geo = _pool_geometry(x.shape, kernel_size, stride, padding, dilation, "max_pool")
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         padded = _pad_spatial(x, geo, fill)
+        if not ctx.needs_input_grad[0]:  # no gradient: the max alone (NaN propagates)
+            taps = _taps(padded, geo)
+            best = next(taps).copy()
+            for values in taps:
+                np.maximum(best, values, out=best)
+            return best
         best, better = _running_max(padded, geo, nan_wins=False)
         if x.dtype.kind == "f" and np.isnan(best).any():  # rare: redo with NaN as the max
             best, better = _running_max(padded, geo, nan_wins=True)
