@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> dict:
         results["memory"] = measure_memory(engines, mode)
         print(f"  {MEMORY_KEY}: done ({time.perf_counter() - started:.0f} s)", flush=True)
     if with_hips:
-        keys = [d.key for d in definitions]
+        keys = [d.key for d in definitions if hips_engine.ENGINE.supports(d.key)]
         merge_hips(results, run_hips(keys, mode, with_memory, args.threads))
         print(f"  {SUBPROCESS}: done ({time.perf_counter() - started:.0f} s)", flush=True)
 

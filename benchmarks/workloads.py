@@ -1,9 +1,10 @@
 """The benchmark workloads: sizes, data and initial weights, identical for every engine.
 
 Parameters are a flat list ``[W1, b1, W2, b2, ...]`` with ``W_k`` of shape (fan_in, fan_out)
-and ``b_k`` of shape (fan_out,), so a layer is ``h @ W_k + b_k``. Engines whose layers store
-the transpose (PyTorch) transpose on load and on gradient read-out. W1 has one parameter,
-the scalar point ``x`` (shape ()).
+and ``b_k`` of shape (fan_out,), so a layer is ``h @ W_k + b_k``; W7's convolution weights
+are (out_channels, in_channels, 3, 3), PyTorch's layout, and its last layer is as above.
+Engines whose layers store the transpose (PyTorch) transpose on load and on gradient
+read-out. W1 has one parameter, the scalar point ``x`` (shape ()).
 
 Data are synthetic and seeded: timing depends on shapes and dtypes, not on pixel values
 (W3 has the shape of the lecture's MNIST test set, 10,000 x 784).
@@ -43,7 +44,29 @@ class MLPSpec:
     lr: float
 
 
-Spec = ScalarSpec | MLPSpec
+@dataclass(frozen=True)
+class CNNSpec:
+    """A LeNet-style net on (batch, 1, image, image) inputs trained by plain SGD: two blocks
+    of a 3x3 convolution (no padding) + ReLU + 2x2 max-pool (stride 2, floor), then a
+    linear layer to ``classes`` logits; softmax cross-entropy, integer labels."""
+
+    image: int
+    channels: tuple[int, int]
+    classes: int
+    batch: int
+    dtype: str
+    lr: float
+
+    @property
+    def flat(self) -> int:
+        """Features entering the linear layer: channels[1] * side**2."""
+        side = self.image
+        for _ in self.channels:
+            side = (side - 2) // 2
+        return self.channels[1] * side * side
+
+
+Spec = ScalarSpec | MLPSpec | CNNSpec
 
 
 @dataclass(frozen=True)
@@ -106,7 +129,16 @@ DEFINITIONS: tuple[WorkloadDef, ...] = (
         MLPSpec((4, 16, 16, 1), "relu", "mse", 8, "float64", lr=0.01),
         MLPSpec((4, 16, 16, 1), "relu", "mse", 8, "float64", lr=0.01),
     ),
+    WorkloadDef(
+        "W7",
+        "LeNet-style CNN: 2x (conv 3x3 + ReLU + max-pool 2x2) + linear, 28x28, batch 64, float32",
+        CNNSpec(28, (8, 16), 10, 64, "float32", lr=0.05),
+        CNNSpec(14, (2, 3), 4, 4, "float32", lr=0.05),
+    ),
 )
+
+# peers adapted to the MLP and scalar workloads only (no convolution written for them)
+WITHOUT_CNN = frozenset(d.key for d in DEFINITIONS if not isinstance(d.full, CNNSpec))
 
 MEMORY_KEY = "MEM"
 MEMORY_STEPS = 20
@@ -135,6 +167,10 @@ class Workload:
         return isinstance(self.spec, ScalarSpec)
 
     @property
+    def is_cnn(self) -> bool:
+        return isinstance(self.spec, CNNSpec)
+
+    @property
     def dtype(self) -> np.dtype:
         return np.dtype(self.spec.dtype)
 
@@ -158,6 +194,21 @@ def _mlp_data(spec: MLPSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     return x, y
 
 
+def _cnn_params(spec: CNNSpec, rng: np.random.Generator) -> list[np.ndarray]:
+    """[w1 (c1, 1, 3, 3), b1, w2 (c2, c1, 3, 3), b2, W (flat, classes), b]: PyTorch's
+    default U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for every tensor."""
+    c1, c2 = spec.channels
+    params = []
+    for shape, fan_in in (((c1, 1, 3, 3), 9), ((c2, c1, 3, 3), c1 * 9)):
+        bound = 1.0 / np.sqrt(fan_in)
+        params.append(rng.uniform(-bound, bound, shape).astype(spec.dtype))
+        params.append(rng.uniform(-bound, bound, shape[:1]).astype(spec.dtype))
+    bound = 1.0 / np.sqrt(spec.flat)
+    params.append(rng.uniform(-bound, bound, (spec.flat, spec.classes)).astype(spec.dtype))
+    params.append(rng.uniform(-bound, bound, (spec.classes,)).astype(spec.dtype))
+    return params
+
+
 def build(definition: WorkloadDef, smoke: bool = False) -> Workload:
     """Instantiate ``definition`` at full or smoke size with seeded data and weights."""
     spec = definition.smoke if smoke else definition.full
@@ -165,6 +216,11 @@ def build(definition: WorkloadDef, smoke: bool = False) -> Workload:
     if isinstance(spec, ScalarSpec):
         params = [np.array(spec.x0, dtype=spec.dtype)]
         return Workload(definition.key, definition.title, definition.unit, spec, params)
+    if isinstance(spec, CNNSpec):
+        params = _cnn_params(spec, rng)
+        x = rng.standard_normal((spec.batch, 1, spec.image, spec.image)).astype(spec.dtype)
+        y = rng.integers(0, spec.classes, spec.batch).astype(np.int64)
+        return Workload(definition.key, definition.title, definition.unit, spec, params, x, y)
     params = _mlp_params(spec, rng)
     x, y = _mlp_data(spec, rng)
     return Workload(definition.key, definition.title, definition.unit, spec, params, x, y)

@@ -18,13 +18,29 @@ See docs/nn.md for a guide.
 
 from . import data, datasets, functional, init, optim, utils
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .attention import MultiheadAttention
+from .conv import AvgPool1d, AvgPool2d, Conv1d, Conv2d, Conv3d, MaxPool1d, MaxPool2d
+from .embedding import Embedding
 from .layers import MLP, Dropout, Flatten, Identity, Linear, ModuleList, Sequential
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .serialize import load, save
 from .summary import summary
 
 __all__ = [
+    "MultiheadAttention",
+    "MaxPool2d",
+    "MaxPool1d",
+    "LayerNorm",
+    "Embedding",
+    "Conv3d",
+    "Conv2d",
+    "Conv1d",
+    "BatchNorm2d",
+    "BatchNorm1d",
+    "AvgPool2d",
+    "AvgPool1d",
     "GELU",
     "MLP",
     "BCELoss",

@@ -189,19 +189,6 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return x * (keep.astype(x.dtype) / (1.0 - p))
 
 
-def one_hot(labels: Any, num_classes: int, dtype: Any = None) -> Tensor:
-    """Integer labels (...,) -> Tensor (..., num_classes) of zeros with one 1 per row."""
-    labels = _as_array(labels)
-    _check_labels("one_hot", labels, num_classes, ignore_index=None)
-    dtype = dtype or ag.get_default_dtype()
-    return Tensor(np.eye(num_classes, dtype=dtype)[labels])
-
-
-# ---------------------------------------------------------------------------------------
-# regression losses
-# ---------------------------------------------------------------------------------------
-
-
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """(input - target)^2, reduced."""
     target = _same_shape_target("mse_loss", input, target, reduction)
@@ -783,3 +770,26 @@ class MeanOfNoLabels(ag.Primitive):
     @staticmethod
     def backward(ctx, g):
         return g, None
+
+
+# ---------------------------------------------------------------------------------------
+# convolution, pooling, normalisation, embedding, attention (nn/functional_layers.py)
+# ---------------------------------------------------------------------------------------
+
+from . import functional_layers as _layers  # noqa: E402
+
+pad = _layers.pad
+conv1d = _layers.conv1d
+conv2d = _layers.conv2d
+conv3d = _layers.conv3d
+max_pool1d = _layers.max_pool1d
+max_pool2d = _layers.max_pool2d
+avg_pool1d = _layers.avg_pool1d
+avg_pool2d = _layers.avg_pool2d
+batch_norm = _layers.batch_norm
+layer_norm = _layers.layer_norm
+embedding = _layers.embedding
+scaled_dot_product_attention = _layers.scaled_dot_product_attention
+multi_head_attention_forward = _layers.multi_head_attention_forward
+# PyTorch's one_hot (int64, num_classes=-1)
+one_hot = _layers.one_hot

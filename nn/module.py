@@ -71,6 +71,8 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "training", True)
 
@@ -81,6 +83,9 @@ class Module:
                 f"{type(self).__name__}: call super().__init__() at the start of __init__ "
                 f"before assigning attributes (here: {name!r})"
             )
+        if name in self.__dict__.get("_buffers", ()):  # assigning to a buffer replaces it
+            self._buffers[name] = _as_buffer(type(self).__name__, name, value)
+            return
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         if isinstance(value, Parameter):
@@ -93,7 +98,7 @@ class Module:
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:  # only called when normal lookup fails
-        for registry in ("_parameters", "_modules"):
+        for registry in ("_parameters", "_modules", "_buffers"):
             entries = self.__dict__.get(registry)
             if entries is not None and name in entries:
                 return entries[name]
@@ -104,6 +109,9 @@ class Module:
             del self._parameters[name]
         elif name in self._modules:
             del self._modules[name]
+        elif name in self.__dict__.get("_buffers", ()):
+            del self._buffers[name]
+            self._non_persistent.discard(name)
         else:
             object.__delattr__(self, name)
 
@@ -114,6 +122,31 @@ class Module:
             self.__dict__[name] = None
         else:
             setattr(self, name, param)
+
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """Register a Tensor that is state but not learnable (BatchNorm's running mean).
+
+        Buffers are in `state_dict()` (unless `persistent=False`) and `named_buffers()`,
+        never in `parameters()`; an array becomes a Tensor without a gradient; None
+        registers the name with no value (skipped by `state_dict()`). Assigning to the
+        attribute later replaces the buffer, as in PyTorch.
+        """
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(
+                f"{type(self).__name__}.register_buffer: the name must be a non-empty string "
+                f"without '.', got {name!r}"
+            )
+        if name in self._parameters or name in self._modules:
+            raise KeyError(
+                f"{type(self).__name__}.register_buffer: {name!r} is already a parameter or "
+                "a sub-module; pick another name"
+            )
+        self.__dict__.pop(name, None)
+        self._buffers[name] = _as_buffer(type(self).__name__, name, tensor)
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module) -> None:
         """Register `module` as a child under `name` (any string, e.g. "0")."""
@@ -184,6 +217,37 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Any]]:
+        """(dotted name, buffer) pairs, as `named_parameters()` (buffers set to None skipped)."""
+        seen: set[int] = set()
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for module_name, module in modules:
+            for name, buffer in module._buffers.items():
+                if buffer is not None and id(buffer) not in seen:
+                    seen.add(id(buffer))
+                    yield _join(module_name, name), buffer
+
+    def buffers(self, recurse: bool = True) -> Iterator[Any]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def _state_tensors(self) -> dict[str, Any]:
+        """What `state_dict()` holds, by name: each module's parameters, then its
+        persistent buffers, module by module (PyTorch's order)."""
+        state: dict[str, Any] = {}
+        seen: set[int] = set()
+        for module_name, module in self.named_modules():
+            entries = list(module._parameters.items()) + [
+                (name, buffer)
+                for name, buffer in module._buffers.items()
+                if buffer is not None and name not in module._non_persistent
+            ]
+            for name, tensor in entries:
+                if id(tensor) not in seen:
+                    seen.add(id(tensor))
+                    state[_join(module_name, name)] = tensor
+        return state
+
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call `fn` on every sub-module and then on self (e.g. a custom init); returns self."""
         for child in self.children():
@@ -218,8 +282,9 @@ class Module:
 
     # state ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """{dotted name: copy of the parameter's array}, in registration order."""
-        return {name: param._data.copy() for name, param in self.named_parameters()}
+        """{dotted name: copy of the array} of every parameter and persistent buffer, in
+        registration order (module by module: parameters, then buffers)."""
+        return {name: tensor._data.copy() for name, tensor in self._state_tensors().items()}
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True
@@ -240,7 +305,7 @@ class Module:
                 f"{module_name}.load_state_dict: expected a dict-like state dict "
                 f"{{name: array}}, got {type(state_dict).__name__}"
             )
-        own = dict(self.named_parameters())
+        own = self._state_tensors()  # parameters and persistent buffers
         given = {
             name: _checked_array(module_name, name, value, own.get(name))
             for name, value in state_dict.items()
@@ -306,6 +371,18 @@ def _checked_array(module_name: str, name: str, value: Any, param: Parameter | N
             f"be cast to the parameter's dtype {param.dtype}; nothing was loaded"
         )
     return array
+
+
+def _as_buffer(module_name: str, name: str, value: Any) -> Any:
+    """A buffer's value: None, a Tensor as it is, or an array wrapped in a Tensor."""
+    if value is None or isinstance(value, ag.Tensor):
+        return value
+    if isinstance(value, (np.ndarray, np.generic)):
+        return ag.Tensor(np.asarray(value))
+    raise TypeError(
+        f"{module_name}: buffer {name!r} must be a Tensor, a numpy array or None, "
+        f"got {type(value).__name__}"
+    )
 
 
 def _copy_into(param: Parameter, value: np.ndarray) -> None:

@@ -183,6 +183,22 @@ METHODS.update(view=reshape, unsqueeze=expand_dims)
 for _name, _method in METHODS.items():
     setattr(Tensor, _name, _method)
 
+from .conv import (  # noqa: E402
+    AvgPool,
+    AvgPoolGrad,
+    Conv,
+    ConvGradInput,
+    ConvGradWeight,
+    MaxPool,
+    MaxPoolGather,
+    MaxPoolGrad,
+    Pad,
+    avg_pool,
+    convolution,
+    max_pool,
+    pad,
+)
+
 # what `from autograd.ops import *` (and so `autograd`) exports: the functions
 __all__ = [
     name

@@ -9,6 +9,8 @@ Three adapters:
   ``autograd.capture_backward`` (captured on the first step, replayed after), then
   ``nn.optim.SGD``.
 W1 is the same in all: a fresh leaf, ``x**4 - 2*x**2``, ``backward()``, read ``x.grad``.
+W7 (the CNN): ``nn.Conv2d``, ``nn.ReLU``, ``nn.MaxPool2d``, ``nn.Flatten``, ``nn.Linear`` in
+``nn.Sequential`` (raw: ``autograd.ops.convolution`` and ``max_pool`` on plain Tensors).
 """
 
 from __future__ import annotations
@@ -155,7 +157,114 @@ class ChainruleCapturedScalar(ChainruleScalar):
         return super().gradients()
 
 
+class ChainruleNNCNN(EagerPrepared):
+    """W7 through nn: Conv2d-ReLU-MaxPool2d twice, Flatten, Linear; CrossEntropyLoss; SGD."""
+
+    def __init__(self, workload: Workload):
+        import autograd as ag
+        import nn
+
+        spec, (w1, b1, w2, b2, w3, b3) = workload.spec, workload.params
+        dtype = w1.dtype
+        conv1 = nn.Conv2d(1, spec.channels[0], 3, dtype=dtype)
+        conv2 = nn.Conv2d(*spec.channels, 3, dtype=dtype)
+        linear = nn.Linear(spec.flat, spec.classes, dtype=dtype)
+        with ag.no_grad():
+            for param, value in zip(
+                (conv1.weight, conv1.bias, conv2.weight, conv2.bias, linear.weight, linear.bias),
+                (w1, b1, w2, b2, w3.T, b3),
+            ):
+                param.copy_(value)
+        self.params = [
+            conv1.weight,
+            conv1.bias,
+            conv2.weight,
+            conv2.bias,
+            linear.weight,
+            linear.bias,
+        ]
+        self.model = nn.Sequential(
+            conv1,
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            conv2,
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            linear,
+        )
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.optimizer = nn.optim.SGD(self.model.parameters(), lr=spec.lr)
+        self.x, self.y = ag.Tensor(workload.x), ag.Tensor(workload.y)
+
+    def _backward(self) -> None:
+        self.optimizer.zero_grad()
+        self.loss_fn(self.model(self.x), self.y).backward()
+
+    def gradients(self) -> list[np.ndarray]:
+        self._backward()
+        grads = [_grad_array(p) for p in self.params]
+        grads[4] = grads[4].T  # Linear's (out, in) weight -> the workload's (in, out)
+        return grads
+
+    def step(self) -> None:
+        self._backward()
+        self.optimizer.step()
+
+
+class ChainruleCapturedCNN(ChainruleNNCNN):
+    """The nn CNN step with the loss and its backward replayed from a tape."""
+
+    def __init__(self, workload: Workload):
+        import autograd as ag
+
+        super().__init__(workload)
+        self.loss_and_backward = ag.capture_backward(lambda x, y: self.loss_fn(self.model(x), y))
+
+    def _backward(self) -> None:
+        self.optimizer.zero_grad()
+        self.loss_and_backward(self.x, self.y)
+
+    def gradients(self) -> list[np.ndarray]:
+        self._backward()  # the first call captures (an eager run): check a replay
+        return super().gradients()
+
+
+class ChainruleRawCNN(EagerPrepared):
+    """W7 on plain Tensors: autograd.ops.convolution, relu, max_pool, @, log_softmax."""
+
+    def __init__(self, workload: Workload):
+        import autograd as ag
+
+        self.ag, self.lr = ag, workload.spec.lr
+        self.params = [ag.Tensor(p.copy(), requires_grad=True) for p in workload.params]
+        self.x, self.y = ag.Tensor(workload.x), workload.y
+        self.rows = np.arange(len(workload.y))
+
+    def _backward(self) -> None:
+        ops = self.ag.ops
+        w1, b1, w2, b2, w3, b3 = self.params
+        for p in self.params:
+            p.grad = None
+        h = ops.max_pool(self.ag.relu(ops.convolution(self.x, w1, b1)), (2, 2))
+        h = ops.max_pool(self.ag.relu(ops.convolution(h, w2, b2)), (2, 2))
+        out = h.reshape(h.shape[0], -1) @ w3 + b3
+        (-self.ag.log_softmax(out, axis=1)[self.rows, self.y].mean()).backward()
+
+    def gradients(self) -> list[np.ndarray]:
+        self._backward()
+        return [_grad_array(p) for p in self.params]
+
+    def step(self) -> None:
+        self._backward()
+        with self.ag.no_grad():
+            for p in self.params:
+                p -= self.lr * p.grad
+
+
 def prepare_captured(workload: Workload):
+    if workload.is_cnn:
+        return ChainruleCapturedCNN(workload)
     if workload.is_scalar:
         return ChainruleCapturedScalar(workload)
     return ChainruleCapturedMLP(workload)
@@ -172,12 +281,16 @@ def nn_available() -> bool:
 
 
 def prepare(workload: Workload):
+    if workload.is_cnn:
+        return ChainruleNNCNN(workload)
     if workload.is_scalar:
         return ChainruleScalar(workload)
     return ChainruleNNMLP(workload) if nn_available() else ChainruleRawMLP(workload)
 
 
 def prepare_raw(workload: Workload):
+    if workload.is_cnn:
+        return ChainruleRawCNN(workload)
     return ChainruleScalar(workload) if workload.is_scalar else ChainruleRawMLP(workload)
 
 

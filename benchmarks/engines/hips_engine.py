@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.engines.base import EagerPrepared, Engine
-from benchmarks.workloads import MLPSpec, Workload
+from benchmarks.workloads import WITHOUT_CNN, MLPSpec, Workload
 
 NAME = "hips-autograd"
 VENV = Path(__file__).resolve().parents[1] / ".venv-hips"
@@ -91,4 +91,4 @@ def prepare(workload: Workload) -> HipsMLP | HipsScalar:
     return HipsScalar(workload) if workload.is_scalar else HipsMLP(workload)
 
 
-ENGINE = Engine(NAME, "autograd", INSTALL, prepare, distribution="autograd")
+ENGINE = Engine(NAME, "autograd", INSTALL, prepare, distribution="autograd", workloads=WITHOUT_CNN)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.engines.base import Engine
-from benchmarks.workloads import MLPSpec, Workload
+from benchmarks.workloads import WITHOUT_CNN, MLPSpec, Workload
 
 
 def _enable_x64():
@@ -93,5 +93,5 @@ def _prepare(jit: bool):
 
 
 INSTALL = "pip install jax jaxlib"
-JIT = Engine("jax-jit", "jax", INSTALL, _prepare(jit=True))
-EAGER = Engine("jax", "jax", INSTALL, _prepare(jit=False))
+JIT = Engine("jax-jit", "jax", INSTALL, _prepare(jit=True), workloads=WITHOUT_CNN)
+EAGER = Engine("jax", "jax", INSTALL, _prepare(jit=False), workloads=WITHOUT_CNN)

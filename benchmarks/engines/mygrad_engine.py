@@ -44,6 +44,37 @@ class MygradMLP(EagerPrepared):
             p.data -= self.spec.lr * p.grad
 
 
+class MygradCNN(EagerPrepared):
+    """W7 with mygrad.nnet's conv_nd and max_pool, softmax_crossentropy, update on .data."""
+
+    def __init__(self, workload: Workload):
+        import mygrad as mg
+
+        self.lr = workload.spec.lr
+        self.params = [mg.tensor(p.copy()) for p in workload.params]
+        self.x, self.y = workload.x, workload.y
+
+    def _backward(self) -> None:
+        from mygrad.nnet import conv_nd, max_pool, relu, softmax_crossentropy
+
+        def pool(h):  # mygrad's windows must tile the input: drop an odd edge (floor)
+            return max_pool(h[..., : h.shape[-2] // 2 * 2, : h.shape[-1] // 2 * 2], (2, 2), 2)
+
+        w1, b1, w2, b2, w3, b3 = self.params
+        h = pool(relu(conv_nd(self.x, w1, stride=1) + b1[:, None, None]))
+        h = pool(relu(conv_nd(h, w2, stride=1) + b2[:, None, None]))
+        softmax_crossentropy(h.reshape(h.shape[0], -1) @ w3 + b3, self.y).backward()
+
+    def gradients(self) -> list[np.ndarray]:
+        self._backward()
+        return [p.grad.copy() for p in self.params]
+
+    def step(self) -> None:
+        self._backward()
+        for p in self.params:
+            p.data -= self.lr * p.grad
+
+
 class MygradScalar(EagerPrepared):
     def __init__(self, workload: Workload):
         self.x0 = float(workload.params[0])
@@ -62,7 +93,9 @@ class MygradScalar(EagerPrepared):
         self._grad()
 
 
-def prepare(workload: Workload) -> MygradMLP | MygradScalar:
+def prepare(workload: Workload) -> MygradMLP | MygradScalar | MygradCNN:
+    if workload.is_cnn:
+        return MygradCNN(workload)
     return MygradScalar(workload) if workload.is_scalar else MygradMLP(workload)
 
 

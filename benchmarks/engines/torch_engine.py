@@ -50,6 +50,42 @@ class TorchMLP(EagerPrepared):
         self.optimizer.step()
 
 
+class TorchCNN(EagerPrepared):
+    """W7: Conv2d-ReLU-MaxPool2d twice, Flatten, Linear in nn.Sequential, CrossEntropyLoss."""
+
+    def __init__(self, workload: Workload):
+        import torch
+
+        spec, (w1, b1, w2, b2, w3, b3) = workload.spec, workload.params
+        nn = torch.nn
+        self.model = nn.Sequential(
+            nn.Conv2d(1, spec.channels[0], 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(*spec.channels, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(spec.flat, spec.classes),
+        )  # fmt: skip
+        self.params = [p for i in (0, 3, 7) for p in (self.model[i].weight, self.model[i].bias)]
+        with torch.no_grad():
+            for param, value in zip(self.params, (w1, b1, w2, b2, w3.T, b3)):
+                param.copy_(torch.from_numpy(np.ascontiguousarray(value)))
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=spec.lr)
+        self.x, self.y = torch.from_numpy(workload.x), torch.from_numpy(workload.y)
+
+    def _backward(self) -> None:
+        self.optimizer.zero_grad()
+        self.loss_fn(self.model(self.x), self.y).backward()
+
+    def gradients(self) -> list[np.ndarray]:
+        self._backward()
+        grads = [p.grad.numpy().copy() for p in self.params]
+        grads[4] = grads[4].T.copy()
+        return grads
+
+    def step(self) -> None:
+        self._backward()
+        self.optimizer.step()
+
+
 class TorchScalar(EagerPrepared):
     def __init__(self, workload: Workload):
         self.x0 = float(workload.params[0])
@@ -68,7 +104,9 @@ class TorchScalar(EagerPrepared):
         self._grad()
 
 
-def prepare(workload: Workload) -> TorchMLP | TorchScalar:
+def prepare(workload: Workload) -> TorchMLP | TorchScalar | TorchCNN:
+    if workload.is_cnn:
+        return TorchCNN(workload)
     return TorchScalar(workload) if workload.is_scalar else TorchMLP(workload)
 
 
