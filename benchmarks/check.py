@@ -29,10 +29,17 @@ def assert_gradients_match(
                 f"{where}: gradient {index} has shape {g.shape}, the reference {w.shape}"
             )
         atol = rtol * max(float(np.abs(w).max(initial=0.0)), 1e-30)
-        if not np.allclose(g, w, rtol=rtol, atol=atol):
+        # entrywise, or in norm: a float32 sum over 10,000 samples (W3) rounds entries near
+        # zero by more than atol in another summation order (PyTorch's), and after one step
+        # the weights differ in their last bits, so ReLUs at the kink flip (W3 with torch:
+        # 1.5e-3 in norm); a wrong derivative is off by order 1
+        in_norm = rtol / 10 if when == "initial weights" else 50 * rtol
+        relative = float(np.linalg.norm(g - w)) / max(float(np.linalg.norm(w)), 1e-30)
+        if not np.allclose(g, w, rtol=rtol, atol=atol) and not relative <= in_norm:
             worst = float(np.abs(g - w).max())
             raise GradientMismatch(
                 f"{where}: gradient {index} (shape {w.shape}) differs from numpy-ref by up to "
-                f"{worst:.3g} (allowed rtol={rtol:g}, atol={atol:.3g}); the engine or its "
-                f"adapter in benchmarks/engines/ computes a different derivative"
+                f"{worst:.3g}, {relative:.2g} in norm (allowed rtol={rtol:g}, atol={atol:.3g}, "
+                f"{in_norm:.2g} in norm); the engine or its adapter in benchmarks/engines/ "
+                "computes a different derivative"
             )
