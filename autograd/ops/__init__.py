@@ -1,5 +1,8 @@
 """The formula sheet: every primitive op, and the functions users call.
 
+(losses.py holds the fused loss primitives nn's losses use, special.py erf, conv.py
+convolution and pooling.)
+
 One table makes both: `FUNCTIONS` turns each primitive into a function (`exp(x)`, its
 docstring the op's math line), and `METHODS` lists the functions that are also Tensor
 methods (`x.exp()`). Adding an op is one class in a file below and one line here.
