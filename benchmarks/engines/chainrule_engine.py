@@ -124,8 +124,8 @@ class ChainruleScalar(EagerPrepared):
         self._grad()
 
 
-class ChainruleCapturedMLP(ChainruleNNMLP):
-    """The nn adapter's step, with the loss and its backward replayed from a tape."""
+class _Captured:
+    """An nn adapter's step, with the loss and its backward replayed from a tape."""
 
     def __init__(self, workload: Workload):
         import autograd as ag
@@ -140,6 +140,10 @@ class ChainruleCapturedMLP(ChainruleNNMLP):
     def gradients(self) -> list[np.ndarray]:
         self._backward()  # the first call captures (an eager run): check a replay
         return super().gradients()
+
+
+class ChainruleCapturedMLP(_Captured, ChainruleNNMLP):
+    """The nn MLP step, captured."""
 
 
 class ChainruleCapturedScalar(ChainruleScalar):
@@ -212,22 +216,8 @@ class ChainruleNNCNN(EagerPrepared):
         self.optimizer.step()
 
 
-class ChainruleCapturedCNN(ChainruleNNCNN):
-    """The nn CNN step with the loss and its backward replayed from a tape."""
-
-    def __init__(self, workload: Workload):
-        import autograd as ag
-
-        super().__init__(workload)
-        self.loss_and_backward = ag.capture_backward(lambda x, y: self.loss_fn(self.model(x), y))
-
-    def _backward(self) -> None:
-        self.optimizer.zero_grad()
-        self.loss_and_backward(self.x, self.y)
-
-    def gradients(self) -> list[np.ndarray]:
-        self._backward()  # the first call captures (an eager run): check a replay
-        return super().gradients()
+class ChainruleCapturedCNN(_Captured, ChainruleNNCNN):
+    """The nn CNN step, captured."""
 
 
 class ChainruleRawCNN(EagerPrepared):
