@@ -300,6 +300,16 @@ def accumulate_grad(tensor: Tensor, grad: Any, walk: _Walk) -> None:
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
 
 
+def _order(array: np.ndarray) -> str:
+    return "F" if array.flags.f_contiguous and not array.flags.c_contiguous else "C"
+
+
+def _other_order(grad: np.ndarray, like: np.ndarray) -> bool:
+    """True when a 2-D gradient and its tensor lie in memory in different orders."""
+    c, f = like.flags.c_contiguous, like.flags.f_contiguous
+    return (c != f) and (grad.flags.c_contiguous != c or grad.flags.f_contiguous != f)
+
+
 def deliver(tensor: Tensor, grad: np.ndarray, delivered: set[int]) -> None:
     """`.grad += grad` for a plain gradient array; the first gradient is kept as it is
     unless its buffer went to another `.grad` already (ids in `delivered`) or is
@@ -308,7 +318,9 @@ def deliver(tensor: Tensor, grad: np.ndarray, delivered: set[int]) -> None:
         tensor.grad = Tensor._make(tensor.grad._data + grad, False, None)
         return
     owner = grad if grad.base is None else grad.base
-    if id(owner) in delivered or not grad.flags.writeable:
+    if grad.ndim == 2 and _other_order(grad, tensor._data):  # the parameter's own order:
+        grad = owner = np.array(grad, order=_order(tensor._data))  # fast update
+    elif id(owner) in delivered or not grad.flags.writeable:
         grad = owner = grad.copy()
     delivered.add(id(owner))
     tensor.grad = Tensor._make(grad, False, None)

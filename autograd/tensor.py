@@ -124,10 +124,20 @@ class Tensor:
 
     @data.setter
     def data(self, value: Any) -> None:
+        """Give the tensor new values (any shape). A 2-D tensor keeps its memory order: a
+        column-major weight (nn.Linear's) given a row-major array is converted once here,
+        not at every product and update."""
         array = value._data if isinstance(value, Tensor) else np.asarray(value)
         if array is not self._data:
             if array.dtype.kind not in "biufc":
                 raise TypeError(f".data = ...: cannot hold an array of dtype {array.dtype}")
+            old = self._data
+            if (
+                array.ndim == 2 == old.ndim
+                and not old.flags.c_contiguous
+                and old.flags.f_contiguous
+            ):
+                array = np.asfortranarray(array)
             self._data = array
 
     @property

@@ -42,6 +42,9 @@ class MLPSpec:
     batch: int
     dtype: str
     lr: float
+    # "c": nn adapters receive row-major (out, in) weights through `weight.data = ...`, as
+    # after loading a PyTorch state_dict or assigning an array (W5-C)
+    weight_layout: str = "default"
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,12 @@ DEFINITIONS: tuple[WorkloadDef, ...] = (
         "regression 4096-100-100-1 ReLU, MSE, SGD, batch 32, float32",
         MLPSpec((4096, 100, 100, 1), "relu", "mse", 32, "float32", lr=0.01),
         MLPSpec((16, 6, 6, 1), "relu", "mse", 4, "float32", lr=0.01),
+    ),
+    WorkloadDef(
+        "W5-C",
+        "W5 with row-major weights assigned through .data (as loaded from PyTorch)",
+        MLPSpec((4096, 100, 100, 1), "relu", "mse", 32, "float32", lr=0.01, weight_layout="c"),
+        MLPSpec((16, 6, 6, 1), "relu", "mse", 4, "float32", lr=0.01, weight_layout="c"),
     ),
     WorkloadDef(
         "W6",

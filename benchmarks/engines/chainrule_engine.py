@@ -80,7 +80,10 @@ class ChainruleNNMLP(EagerPrepared):
         for w, b in zip(workload.params[0::2], workload.params[1::2]):
             linear = nn.Linear(*w.shape, dtype=w.dtype)
             with ag.no_grad():
-                linear.weight.copy_(w.T)
+                if spec.weight_layout == "c":  # a row-major array, as from a torch state_dict
+                    linear.weight.data = np.ascontiguousarray(w.T)
+                else:
+                    linear.weight.copy_(w.T)
                 linear.bias.copy_(b)
             layers += [linear, activation()]
         self.linears = layers[0::2]

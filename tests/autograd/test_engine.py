@@ -484,3 +484,23 @@ def test_requires_grad_attribute_is_checked_like_the_constructor():
     assert x.requires_grad and x.is_leaf
     with pytest.raises(TypeError, match="dtype object"):
         ag.Tensor(np.array([1, "a"], dtype=object))
+
+
+def test_gradients_come_in_their_tensors_memory_order():
+    rng = np.random.default_rng(0)
+    x = ag.Tensor(rng.normal(size=(5, 3)))
+    for order in ("C", "F"):
+        w = ag.Tensor(np.array(rng.normal(size=(4, 3)), order=order), requires_grad=True)
+        ag.linear(x, w).sum().backward()  # Linear's dw = (x^T g)^T comes out column-major
+        assert w.grad.numpy().flags[f"{order}_CONTIGUOUS"], order
+        np.testing.assert_allclose(w.grad.numpy(), np.ones((5, 4)).T @ x.numpy())
+
+
+def test_assigning_data_keeps_a_column_major_tensor_column_major():
+    w = ag.Tensor(np.asfortranarray(np.zeros((4, 3))), requires_grad=True)
+    w.data = np.arange(12.0).reshape(4, 3)  # row-major, e.g. from a PyTorch state_dict
+    assert w.numpy().flags.f_contiguous
+    np.testing.assert_array_equal(w.numpy(), np.arange(12.0).reshape(4, 3))
+    v = ag.Tensor(np.zeros((4, 3)))
+    v.data = np.asfortranarray(np.ones((4, 3)))  # a row-major tensor takes what it is given
+    assert v.numpy().flags.f_contiguous
