@@ -67,12 +67,14 @@ def backward(
         walk.seed(root, _seed_grad(root, grad, plain))
     wanted_leaves: dict[int, int] = {}  # id(leaf) -> position in `inputs`
     wanted_nodes: dict[int, int] = {}  # id(grad_fn) -> position in `inputs`
-    for i, t in enumerate(inputs or ()):
-        if t.grad_fn is None:
-            wanted_leaves[id(t)] = i
-        else:
-            wanted_nodes[id(t.grad_fn)] = i
-    found: list[Tensor | None] = [None] * len(inputs or ())
+    found: list[Tensor | None] = []
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            if t.grad_fn is None:
+                wanted_leaves[id(t)] = i
+            else:
+                wanted_nodes[id(t.grad_fn)] = i
+        found = [None] * len(inputs)
 
     previous_mode, previous_observers = state.grad_enabled, state.observers
     state.grad_enabled, state.observers = create_graph, ()
