@@ -310,8 +310,12 @@ def test_in_place_on_a_view_writes_through_to_its_base():
 
 
 def test_dtype_rule():
-    assert ag.tensor(1).dtype == np.float64
-    assert ag.tensor([1, 2]).dtype == np.float64
+    # PyTorch's inference: Python floats -> the default float dtype, ints -> int64
+    assert ag.tensor(1).dtype == np.int64
+    assert ag.tensor([1, 2]).dtype == np.int64
+    assert ag.tensor([1, 2.5]).dtype == np.float64
+    assert ag.tensor(1.0).dtype == np.float64
+    assert ag.tensor([True, False]).dtype == np.bool_
     assert ag.tensor(np.array([1, 2])).dtype == np.int64
     assert ag.tensor(np.ones(2, np.float32)).dtype == np.float32
     f32 = ag.tensor(np.ones(3, np.float32), requires_grad=True)
