@@ -10,10 +10,9 @@ Note: the HIPS `autograd` package uses the same import name; do not install both
 in one environment.
 """
 
-from . import ops
+from . import cuda, ops
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from .capture import CaptureError, capture_backward, refuse_under_capture
-from . import cuda
 from .creation import (
     Generator,
     arange,
@@ -59,6 +58,8 @@ from .ops import *  # noqa: F403 - every function of the formula sheet (ops.__al
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 from .types import (  # PyTorch's dtype names for numpy dtypes, and devices
     bool_ as bool,  # noqa: A004 - torch.bool
+)
+from .types import (
     cdouble,
     complex64,
     complex128,

@@ -140,7 +140,9 @@ def _shape(shape: tuple) -> tuple:
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
 
-def zeros(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of zeros: zeros(2, 3) or zeros((2, 3))."""
     return _make(np.zeros(_shape(shape), _dtype(dtype)), device, requires_grad, "zeros")
 
@@ -150,7 +152,9 @@ def ones(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _make(np.ones(_shape(shape), _dtype(dtype)), device, requires_grad, "ones")
 
 
-def empty(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(
+    *shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of the given shape (filled with zeros: numpy's empty would hold garbage)."""
     return _make(np.zeros(_shape(shape), _dtype(dtype)), device, requires_grad, "empty")
 
@@ -168,7 +172,9 @@ def _like(t: Any, dtype: Any) -> tuple:
     return array.shape, array.dtype if dtype is None else as_dtype(dtype)
 
 
-def zeros_like(t: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(
+    t: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Zeros with the shape (and dtype) of `t`."""
     shape, dtype = _like(t, dtype)
     return _make(np.zeros(shape, dtype), device, requires_grad, "zeros_like")
@@ -271,7 +277,9 @@ def randint(
     randint(low, high, size), as torch.randint."""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
-            raise TypeError("randint: give the size, e.g. randint(0, 10, (3,)) or randint(10, (3,))")
+            raise TypeError(
+                "randint: give the size, e.g. randint(0, 10, (3,)) or randint(10, (3,))"
+            )
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
@@ -282,9 +290,7 @@ def randint(
     return _make(values, device, False, "randint")
 
 
-def randperm(
-    n: int, *, generator: Any = None, dtype: Any = None, device: Any = None
-) -> Tensor:
+def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
     dtype = np.int64 if dtype is None else as_dtype(dtype)
     return _make(numpy_rng(generator).permutation(n).astype(dtype), device, False, "randperm")

@@ -42,7 +42,9 @@ def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data._data
     if isinstance(data, (np.ndarray, np.generic)):
-        array = np.array(data, dtype=dtype, copy=copy) if copy or dtype is not None else data
+        array = (
+            np.array(data, dtype=dtype, copy=copy or None) if copy or dtype is not None else data
+        )
         return np.asarray(array)
     array = np.array(data, dtype=dtype)
     if dtype is None:

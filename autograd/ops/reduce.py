@@ -11,12 +11,10 @@ to the picked element). The derived ones that exponentiate subtract the maximum 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
-
-from typing import NamedTuple
 
 from ..function import Primitive
 from ..tensor import Tensor
@@ -87,7 +85,6 @@ def _extreme(ctx, x: np.ndarray, best: np.ndarray, axis: Axis, keepdims: bool) -
     ctx.share = ctx.share.astype(x.dtype, copy=False)
     ctx.kept = best.shape
     return best if keepdims else best.reshape(np.sum(best, axis=axis).shape)
-
 
 
 class Cumsum(Primitive):
@@ -392,4 +389,3 @@ def _array(x: Any) -> np.ndarray:
 def _wrap(x: Any, values: np.ndarray) -> Any:
     """A result without a gradient: a tensor for a tensor, an array for an array."""
     return Tensor._from_values(values) if isinstance(x, Tensor) else values
-

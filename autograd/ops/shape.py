@@ -415,9 +415,7 @@ def scatter_add(x, dim: int, index, src):
     src_shape = np.shape(_data(src))
     index_shape = at[dim % len(at)].shape
     if src_shape != index_shape:
-        if len(src_shape) != len(index_shape) or any(
-            s < n for s, n in zip(src_shape, index_shape)
-        ):
+        if len(src_shape) != len(index_shape) or any(s < n for s, n in zip(src_shape, index_shape)):
             raise ValueError(
                 f"scatter_add: src of shape {src_shape} must be at least as large as the index "
                 f"{index_shape} in every dim"
@@ -434,6 +432,7 @@ def getitem(x, index):
 def normalize_index(index: Any) -> Any:
     """Tensors, arrays, lists and ranges inside an index become private numpy arrays (a
     later change to the caller's index array cannot change a recorded gradient)."""
+
     def one(part: Any) -> Any:
         if isinstance(part, Tensor):
             return np.array(part._data, copy=True)
