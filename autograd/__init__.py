@@ -10,6 +10,8 @@ Note: the HIPS `autograd` package uses the same import name; do not install both
 in one environment.
 """
 
+from types import SimpleNamespace as _SimpleNamespace
+
 from . import cuda, ops
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from .capture import CaptureError, capture_backward, refuse_under_capture
@@ -81,6 +83,17 @@ from .types import float32 as float  # noqa: A004 - torch.float is float32
 from .types import int32 as int  # noqa: A004 - torch.int is int32
 
 __version__ = "0.1.0"
+
+# PyTorch's `torch.autograd` names, so `torch.autograd.Function` and
+# `torch.autograd.grad(outputs, inputs)` read the same under `import autograd as torch`
+autograd = _SimpleNamespace(
+    Function=Function,
+    grad=gradients,
+    no_grad=no_grad,
+    enable_grad=enable_grad,
+    set_grad_enabled=set_grad_enabled,
+    detect_anomaly=detect_anomaly,
+)
 
 
 def __getattr__(name: str):
