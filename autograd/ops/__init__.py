@@ -26,16 +26,6 @@ import inspect
 import warnings
 
 from ..tensor import Tensor
-
-# IEEE arithmetic defines every result these ops give at their edges (log(0) = -inf,
-# x / 0 = inf, 0 / 0 = nan, sqrt(-1) = nan, overflow = inf), and PyTorch gives them
-# silently: so do the ops, in forward and backward. Only warnings numpy raises inside
-# these modules and in the engine's sums of gradients (inf + -inf) are silenced; the
-# user's own numpy code still warns. No cost on the hot path: a filter is read only when
-# a warning is raised. autograd.detect_anomaly() is the tool that finds nan and inf.
-# (pytest restores the filters for each test: pyproject.toml repeats this one for it.)
-SILENCED = r"autograd\.(ops|ops\..*|engine)$"
-warnings.filterwarnings("ignore", category=RuntimeWarning, module=SILENCED)
 from .elementwise import (
     Abs,
     Add,
@@ -135,6 +125,16 @@ from .shape import (
     unsqueeze,
     view,
 )
+
+# IEEE arithmetic defines every result these ops give at their edges (log(0) = -inf,
+# x / 0 = inf, 0 / 0 = nan, sqrt(-1) = nan, overflow = inf), and PyTorch gives them
+# silently: so do the ops, in forward and backward. Only warnings numpy raises inside
+# these modules and in the engine's sums of gradients (inf + -inf) are silenced; the
+# user's own numpy code still warns. No cost on the hot path: a filter is read only when
+# a warning is raised. autograd.detect_anomaly() is the tool that finds nan and inf.
+# (pytest restores the filters for each test: pyproject.toml repeats this one for it.)
+SILENCED = r"autograd\.(ops|ops\..*|engine)$"
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=SILENCED)
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
