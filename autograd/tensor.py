@@ -33,19 +33,26 @@ def get_default_dtype() -> np.dtype:
 
 
 def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
-    """numpy array for `data` under the dtype rule.
+    """numpy array for `data` under PyTorch's dtype rule.
 
-    Python numbers and lists become the default float dtype (bools stay bool); numpy
-    arrays and scalars keep their dtype unless `dtype` is given.
+    Python floats (and lists holding a float) become the default float dtype, Python
+    ints int64, bools bool; numpy arrays and scalars keep their dtype unless `dtype` is
+    given.
     """
     if isinstance(data, Tensor):
         data = data._data
     if isinstance(data, (np.ndarray, np.generic)):
-        array = np.array(data, dtype=dtype, copy=copy) if copy or dtype is not None else data
+        array = (
+            np.array(data, dtype=dtype, copy=copy or None) if copy or dtype is not None else data
+        )
         return np.asarray(array)
     array = np.array(data, dtype=dtype)
-    if dtype is None and array.dtype != _default_dtype and array.dtype.kind in "iuf":
-        array = array.astype(_default_dtype)
+    if dtype is None:
+        kind = array.dtype.kind
+        if kind == "f" and array.dtype != _default_dtype:
+            array = array.astype(_default_dtype)
+        elif kind in "iu" and array.dtype != np.int64:
+            array = array.astype(np.int64)
     return array
 
 
@@ -149,8 +156,31 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def size(self) -> int:
+    def size(self) -> _Size:
+        """PyTorch's `size()` (the shape) and `size(d)` (one dim's length); without a call,
+        numpy's element count, so numpy code reading `.size` keeps working."""
+        return _Size(self._data)
+
+    def numel(self) -> int:
+        """The number of elements."""
         return self._data.size
+
+    nelement = numel
+
+    def dim(self) -> int:
+        """The number of dims (numpy's ndim)."""
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def device(self) -> types.device:
+        """Always device('cpu'): chainrule computes with numpy."""
+        return types.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
 
     @property
     def dtype(self) -> np.dtype:
@@ -543,23 +573,82 @@ class Tensor:
             return Tensor._from_values(self._data.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
 
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """Cast to `other`'s dtype."""
+        return self.astype(other.dtype)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return ops.view(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return ops.reshape(self, other.shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return ops.expand(self, other.shape)
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:  # fmt: skip
+        """PyTorch's `to`: to(dtype), to(device), to(device, dtype), to(other_tensor), or
+        the keywords. The only device is the CPU; another device raises an error."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype if dtype is None else dtype
+            elif types.is_dtype(arg) or (isinstance(arg, str) and arg in types.DTYPES):
+                dtype = arg
+            else:
+                device = arg
+        types.check_device(device, "to(device)")
+        out = self if dtype is None else self.astype(types.as_dtype(dtype))
+        return ops.clone(out) if copy and out is self else out
+
+    def cpu(self) -> Tensor:
+        """This tensor (it already lives on the CPU)."""
+        return self
+
+    def cuda(self, device: Any = None) -> Tensor:
+        """Refused with a clear error: chainrule has no GPU backend."""
+        types.check_device("cuda" if device is None else device, "cuda()")
+        return self
+
     def float(self) -> Tensor:
-        """Cast to the default float dtype."""
-        return self.astype(_default_dtype)
+        """Cast to float32 (as PyTorch; the default float dtype may be float64)."""
+        return self.astype(np.float32)
 
-    def argmax(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """Indices of the maxima (no gradient)."""
-        return Tensor._from_values(np.asarray(np.argmax(self._data, axis=axis, keepdims=keepdims)))
+    def double(self) -> Tensor:
+        """Cast to float64."""
+        return self.astype(np.float64)
 
-    def argmin(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """Indices of the minima (no gradient)."""
-        return Tensor._from_values(np.asarray(np.argmin(self._data, axis=axis, keepdims=keepdims)))
+    def half(self) -> Tensor:
+        """Cast to float16."""
+        return self.astype(np.float16)
 
-    def all(self, axis: Any = None) -> Tensor:
-        return Tensor._from_values(np.asarray(np.all(self._data, axis=axis)))
+    def long(self) -> Tensor:
+        """Cast to int64 (no gradient)."""
+        return self.astype(np.int64)
 
-    def any(self, axis: Any = None) -> Tensor:
-        return Tensor._from_values(np.asarray(np.any(self._data, axis=axis)))
+    def int(self) -> Tensor:
+        """Cast to int32 (no gradient)."""
+        return self.astype(np.int32)
+
+    def bool(self) -> Tensor:
+        """Cast to bool (no gradient)."""
+        return self.astype(np.bool_)
+
+
+class _Size(int):
+    """The value of `tensor.size`: numpy's element count as an int, and callable as
+    PyTorch's `size()` (the shape, a tuple) and `size(d)` (the length of dim d)."""
+
+    def __new__(cls, array: np.ndarray) -> _Size:
+        size = int.__new__(cls, array.size)
+        size.shape = array.shape
+        return size
+
+    def __call__(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
 
 
 class RemovableHandle:
@@ -591,4 +680,4 @@ def _in_place_error(symbol: str, target: Tensor, other: Any, error: Exception) -
     )
 
 
-from . import creation, engine, ops  # noqa: E402  (ops and the engine build on Tensor)
+from . import creation, engine, ops, types  # noqa: E402  (ops and the engine build on Tensor)

@@ -65,7 +65,7 @@ class Subset:
 def random_split(
     dataset: Any,
     lengths: Sequence[int | float],
-    generator: np.random.Generator | None = None,
+    generator: Any = None,
     seed: int | None = None,
 ) -> list[Subset]:
     """Split into non-overlapping random subsets of the given lengths, or of the given
@@ -96,8 +96,9 @@ def random_split(
 class DataLoader:
     """Iterate over mini-batches of a dataset; each batch is a Tensor or tuple of Tensors.
 
-    `shuffle=True` draws a new order every epoch (each `iter`) from `generator`, else a
-    generator made once from `seed`, else `autograd.default_rng()`. `drop_last=True`
+    `shuffle=True` draws a new order every epoch (each `iter`) from `generator` (an
+    `autograd.Generator`, or a numpy Generator), else a generator made once from `seed`,
+    else autograd's default generator. `drop_last=True`
     skips a final batch smaller than `batch_size`.
     """
 
@@ -107,7 +108,7 @@ class DataLoader:
         batch_size: int = 1,
         shuffle: bool = False,
         drop_last: bool = False,
-        generator: np.random.Generator | None = None,
+        generator: Any = None,
         seed: int | None = None,
     ) -> None:
         if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool):
@@ -157,9 +158,9 @@ def _to_tensors(batch: Any) -> Any:
     return batch if isinstance(batch, Tensor) else Tensor(np.asarray(batch))
 
 
-def _rng(generator: np.random.Generator | None, seed: int | None) -> np.random.Generator:
-    if generator is not None:
-        return generator
+def _rng(generator: Any, seed: int | None) -> np.random.Generator:
+    if generator is not None:  # an autograd.Generator or a numpy Generator
+        return ag.creation.numpy_rng(generator)
     if seed is not None:
         return np.random.default_rng(seed)
     return ag.default_rng()

@@ -79,14 +79,14 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
 
 
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along `dim` (computed stably)."""
-    return ag.softmax(x, axis=dim)
+def softmax(x: Tensor, dim: int = -1, *, axis: int | None = None, dtype: Any = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim` (computed stably; numpy's `axis=` accepted)."""
+    return ag.softmax(x, dim if axis is None else axis, dtype=dtype)
 
 
-def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """x - logsumexp(x) along `dim`."""
-    return ag.log_softmax(x, axis=dim)
+def log_softmax(x: Tensor, dim: int = -1, *, axis: int | None = None, dtype: Any = None) -> Tensor:
+    """x - logsumexp(x) along `dim` (numpy's `axis=` accepted)."""
+    return ag.log_softmax(x, dim if axis is None else axis, dtype=dtype)
 
 
 def erf(x: Tensor) -> Tensor:
@@ -109,10 +109,11 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return ag.linear(x, weight, bias)  # one fused autograd op (see autograd/ops/linalg.py)
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: Any = None) -> Tensor:
     """Inverted dropout: zero each entry with probability p and scale the rest by 1/(1-p),
     so the expectation is unchanged and evaluation needs no rescaling. Identity when
-    not training. The mask is drawn from `autograd.default_rng()`."""
+    not training. The mask is drawn from `generator` (an `autograd.Generator`), else
+    the default generator."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
     # train/eval changes which ops run, unseen by a replay (and the mask is fresh data)
@@ -121,7 +122,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     if p == 1.0:
         return x * 0.0
-    keep = ag.default_rng().random(x.shape) >= p
+    keep = ag.creation.numpy_rng(generator).random(x.shape) >= p
     return x * (keep.astype(x.dtype) / (1.0 - p))
 
 

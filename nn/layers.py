@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -46,6 +48,9 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
+        dtype = getattr(x, "dtype", None)
+        if dtype is not None and dtype != self.weight._data.dtype:
+            x = match_dtype(self, x)
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -53,6 +58,45 @@ class Linear(Module):
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
         )
+
+
+_warned: set = set()  # (input dtype, parameter dtype) pairs already warned about
+
+
+def match_dtype(module: Module, x: Any) -> Tensor:
+    """The input cast to the module's parameter dtype, as the layer computes in it.
+
+    PyTorch raises for a float32 model given float64 data; chainrule casts instead, so a
+    float32 model stays float32 (numpy would silently promote it to float64), and warns
+    once per pair of dtypes when the cast loses precision (float64 data, float32 model).
+    """
+    x = x if isinstance(x, Tensor) else ag.as_tensor(x)
+    wanted = module.weight._data.dtype
+    if (
+        x.dtype.kind == "f"
+        and x.dtype.itemsize > wanted.itemsize
+        and (x.dtype, wanted) not in _warned
+    ):
+        _warned.add((x.dtype, wanted))
+        warnings.warn(
+            f"{type(module).__name__}: input of dtype {x.dtype} given to parameters of dtype "
+            f"{wanted}; the input is cast to {wanted} (PyTorch raises here). Convert the data "
+            f"once (x.float() / x.to(autograd.{wanted})) or the model (model.double()). "
+            "This warning is shown once.",
+            stacklevel=_caller_level(),
+        )
+    return x.to(wanted)
+
+
+def _caller_level() -> int:
+    """warnings' stacklevel of the first frame outside nn and autograd (the user's call)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in (
+        "nn",
+        "autograd",
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class Identity(Module):
@@ -86,17 +130,18 @@ class Flatten(Module):
 
 class Dropout(Module):
     """Inverted dropout: in training mode zero each entry with probability p and scale
-    the survivors by 1/(1-p); in eval mode the identity. Masks come from
-    `autograd.default_rng()`, so `autograd.manual_seed(n)` makes them reproducible."""
+    the survivors by 1/(1-p); in eval mode the identity. Masks come from `generator` (an
+    `autograd.Generator`) if given, else the default generator, so `autograd.manual_seed(n)`
+    makes them reproducible."""
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5, generator: Any = None):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p}")
-        self.p = p
+        self.p, self.generator = p, generator
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, generator=self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -162,6 +162,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args and (args[0] is None or type(args[0]) in (list, str)):
+            raise _input_error(self, args[0])
         # nodes recorded in forward carry this module in node.scope (ag.graph_scope)
         output = ag.call_in_scope(self, self.forward, *args, **kwargs)
         if self._forward_hooks:
@@ -280,6 +282,54 @@ class Module:
             param.requires_grad = requires_grad
         return self
 
+    # dtype and device ---------------------------------------------------------------------
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Module:
+        """PyTorch's `to`: to(dtype) casts every floating parameter (and its gradient) in
+        place; to(device) accepts only the CPU, the one device chainrule has. Returns self."""
+        for arg in args:
+            if isinstance(arg, ag.Tensor):
+                dtype = arg.dtype
+            elif ag.types.is_dtype(arg) or (isinstance(arg, str) and arg in ag.types.DTYPES):
+                dtype = arg
+            else:
+                device = arg
+        ag.types.check_device(device, f"{type(self).__name__}.to(device)")
+        if dtype is not None:
+            dtype = ag.types.as_dtype(dtype)
+            if dtype.kind != "f":
+                raise TypeError(
+                    f"{type(self).__name__}.to: parameters can only be cast to a floating "
+                    f"dtype, got {dtype}"
+                )
+            for param in self.parameters():
+                if param.dtype != dtype:
+                    param._data = param._data.astype(dtype)
+                    param._version[0] += 1
+                    if param.grad is not None:
+                        param.grad = param.grad.astype(dtype)
+        return self
+
+    def float(self) -> Module:
+        """Cast every parameter to float32 in place (as PyTorch's Module.float)."""
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """Cast every parameter to float64 in place."""
+        return self.to(np.float64)
+
+    def half(self) -> Module:
+        """Cast every parameter to float16 in place."""
+        return self.to(np.float16)
+
+    def cpu(self) -> Module:
+        """This module (its parameters already live on the CPU)."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Refused with a clear error: chainrule has no GPU backend."""
+        ag.types.check_device("cuda" if device is None else device, f"{type(self).__name__}.cuda()")
+        return self
+
     # state ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         """{dotted name: copy of the array} of every parameter and persistent buffer, in
@@ -345,6 +395,14 @@ class Module:
 
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
+
+
+def _input_error(module: Module, value: Any) -> TypeError:
+    kind = "None" if value is None else f"a Python {type(value).__name__}"
+    return TypeError(
+        f"{type(module).__name__}: called on {kind}; a module's input is a tensor. Make one "
+        "with autograd.tensor(data) (a list of numbers), or pass the tensor you meant."
+    )
 
 
 def _indent(text: str) -> str:

@@ -6,7 +6,8 @@ and the version counter with their input, as in PyTorch (`view = True`).
 Primitives: reshape, transpose, broadcast_to, concatenate, getitem, index_add
 (getitem's gradient: a scatter-add, so repeated indices accumulate), and the two ops
 that record in-place writes, index_put (x[i] = v) and copy_slices (a write through a
-view). Derived: swapaxes, permute, expand_dims, squeeze, flatten, stack.
+view). Derived: view, t, swapaxes, permute, expand, repeat, unsqueeze (expand_dims),
+squeeze, flatten, cat, stack, tril, triu, masked_fill, gather, scatter_add.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from ..function import Primitive
+from ..tensor import Tensor
+from .elementwise import Where
 
 
 class Reshape(Primitive):
@@ -197,28 +200,66 @@ def is_basic_index(index: Any) -> bool:
 # functions -----------------------------------------------------------------------------
 
 
+def _sizes(name: str, sizes: tuple) -> tuple:
+    """f(x, 2, 3) and f(x, (2, 3)) alike: the sizes as one tuple of ints."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    return tuple(int(n) for n in sizes)
+
+
 def reshape(x, *shape):
-    """x with a new shape (one dimension may be -1)."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return Reshape.apply(x, shape=shape)
+    """x with a new shape (one dimension may be -1): reshape(x, 2, 3) or reshape(x, (2, 3))."""
+    return Reshape.apply(x, shape=_sizes("reshape", shape))
 
 
-def transpose(x, *axes):
-    """Permute the axes (reverse them when none are given)."""
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = tuple(axes[0])
-    return Transpose.apply(x, axes=tuple(axes) if axes else None)
+def view(x, *shape):
+    """PyTorch's view: reshape (a view of the same memory when numpy can make one, a copy
+    otherwise; chainrule does not refuse non-contiguous tensors)."""
+    return Reshape.apply(x, shape=_sizes("view", shape))
 
 
-def permute(x, *axes):
-    """Permute the axes (all must be given), as torch.permute."""
-    return transpose(x, *axes)
+def transpose(x, *dims):
+    """PyTorch's transpose(x, dim0, dim1): swap two dims. numpy's forms are kept where
+    they cannot be mistaken for it: no dims reverses them all (as .T), and a tuple or
+    three or more dims is a permutation (as permute)."""
+    if len(dims) == 2 and not isinstance(dims[0], (tuple, list)):
+        return swapaxes(x, *dims)
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        return Transpose.apply(x, axes=tuple(dims[0]))
+    if len(dims) == 1 and np.ndim(x) != 1:
+        raise TypeError(
+            f"transpose: got one dim ({dims[0]}); give two dims to swap, "
+            "transpose(x, 0, 1), or a whole permutation, permute(x, ...)"
+        )
+    return Transpose.apply(x, axes=tuple(dims) if dims else None)
+
+
+def permute(x, *dims):
+    """Reorder the dims (all must be given): permute(x, 2, 0, 1) or permute(x, (2, 0, 1))."""
+    dims = _sizes("permute", dims)
+    if len(dims) != np.ndim(x) or sorted(d % max(len(dims), 1) for d in dims) != list(
+        range(len(dims))
+    ):
+        raise ValueError(
+            f"permute: dims {dims} are not a permutation of the {np.ndim(x)} dims of a "
+            f"tensor of shape {np.shape(x)}"
+        )
+    return Transpose.apply(x, axes=tuple(d % len(dims) for d in dims))
+
+
+def t(x):
+    """The transpose of a matrix; 0-d and 1-d tensors are returned as they are (as torch.t)."""
+    if np.ndim(x) > 2:
+        raise ValueError(
+            f"t: expects a tensor of at most 2 dims, got shape {np.shape(x)}; use "
+            "transpose(x, dim0, dim1) or permute"
+        )
+    return Transpose.apply(x, axes=None)
 
 
 def swapaxes(x, axis1: int, axis2: int):
     """Swap two axes (derived from transpose)."""
-    axes = list(range(x.ndim))
+    axes = list(range(np.ndim(x)))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return Transpose.apply(x, axes=tuple(axes))
 
@@ -226,6 +267,36 @@ def swapaxes(x, axis1: int, axis2: int):
 def broadcast_to(x, shape: tuple):
     """x broadcast to `shape` (a read-only view)."""
     return BroadcastTo.apply(x, shape=tuple(shape))
+
+
+def expand(x, *sizes):
+    """PyTorch's expand: x broadcast to `sizes`, -1 keeping a dim's size; new dims lead."""
+    sizes = _sizes("expand", sizes)
+    shape = np.shape(x)
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise ValueError(
+            f"expand: the number of sizes ({len(sizes)}) must be at least the number of "
+            f"dims of the tensor (shape {shape})"
+        )
+    full = tuple(shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+    return BroadcastTo.apply(x, shape=full)
+
+
+def repeat(x, *sizes):
+    """PyTorch's repeat (numpy's tile): x repeated sizes[i] times along dim i (derived:
+    reshape, broadcast, reshape, so each copy sends its gradient back)."""
+    sizes = _sizes("repeat", sizes)
+    shape = np.shape(x)
+    if len(sizes) < len(shape):
+        raise ValueError(
+            f"repeat: give at least one size per dim of the tensor (shape {shape}), got {sizes}"
+        )
+    shape = (1,) * (len(sizes) - len(shape)) + tuple(shape)
+    spread = tuple(v for n in shape for v in (1, n))
+    tiled = tuple(v for r, n in zip(sizes, shape) for v in (r, n))
+    out = BroadcastTo.apply(Reshape.apply(x, shape=spread), shape=tiled)
+    return Reshape.apply(out, shape=tuple(r * n for r, n in zip(sizes, shape)))
 
 
 def expand_dims(x, axis: int):
@@ -238,23 +309,26 @@ def expand_dims(x, axis: int):
     return Reshape.apply(x, shape=new_shape)
 
 
-def squeeze(x, axis: Any = None):
-    """Remove axes of length 1 (derived from reshape)."""
+def unsqueeze(x, dim: int):
+    """Insert a dim of length 1 at `dim` (PyTorch's name for expand_dims)."""
+    return expand_dims(x, dim)
+
+
+def squeeze(x, dim: Any = None, *, axis: Any = None):
+    """Remove dims of length 1 (all of them when dim is None). As in PyTorch, a given dim
+    whose length is not 1 is left as it is (numpy's squeeze, np.squeeze, raises)."""
     shape = np.shape(x)
+    dim = axis if axis is not None else dim
     axes = [i for i, n in enumerate(shape) if n == 1]
-    if axis is not None:
-        axes = normalize_axis_tuple(axis, len(shape))
-        if any(shape[i] != 1 for i in axes):
-            raise ValueError(
-                f"squeeze: axis {axis} of shape {shape} has length other than 1; "
-                "only axes of length 1 can be removed"
-            )
+    if dim is not None:
+        axes = [i for i in normalize_axis_tuple(dim, max(len(shape), 1)) if i < len(shape)]
+        axes = [i for i in axes if shape[i] == 1]
     return Reshape.apply(x, shape=tuple(n for i, n in enumerate(shape) if i not in axes))
 
 
 def flatten(x, start_dim: int = 0, end_dim: int = -1):
     """Merge dims start_dim..end_dim into one (derived from reshape), as torch.flatten."""
-    shape = x.shape
+    shape = np.shape(x)
     if not shape:
         return Reshape.apply(x, shape=(1,))
     start, end = start_dim % len(shape), end_dim % len(shape)
@@ -262,20 +336,92 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1):
     return Reshape.apply(x, shape=shape[:start] + (merged,) + shape[end + 1 :])
 
 
-def concatenate(tensors, axis: int = 0):
-    """Join a sequence of tensors along an existing axis."""
-    return Concatenate.apply(*tensors, axis=axis)
+def cat(tensors, dim: int = 0, *, axis: int | None = None):
+    """Join a sequence of tensors along an existing dim (torch.cat; also concat, concatenate)."""
+    dim = dim if axis is None else axis
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: needs at least one tensor")
+    return Concatenate.apply(*tensors, axis=dim)
 
 
-def stack(tensors, axis: int = 0):
-    """Join same-shape tensors along a new axis (derived: expand_dims + concatenate)."""
+def concatenate(tensors, axis: int = 0, *, dim: int | None = None):
+    """numpy's name for cat."""
+    return cat(tensors, axis if dim is None else dim)
+
+
+def stack(tensors, dim: int = 0, *, axis: int | None = None):
+    """Join same-shape tensors along a new dim (derived: unsqueeze + cat)."""
+    dim = dim if axis is None else axis
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
-    new_axis = axis % (np.ndim(_data(tensors[0])) + 1)
+    new_axis = dim % (np.ndim(_data(tensors[0])) + 1)
     return Concatenate.apply(
         *(expand_dims(_as_tensor(t), new_axis) for t in tensors), axis=new_axis
     )
+
+
+def tril(x, diagonal: int = 0):
+    """The lower triangle of the last two dims (elements above `diagonal` set to 0)."""
+    rows, cols = _matrix_shape("tril", x)
+    keep = np.tri(rows, cols, k=diagonal, dtype=bool)
+    return _keep(x, keep)
+
+
+def triu(x, diagonal: int = 0):
+    """The upper triangle of the last two dims (elements below `diagonal` set to 0)."""
+    rows, cols = _matrix_shape("triu", x)
+    keep = ~np.tri(rows, cols, k=diagonal - 1, dtype=bool)
+    return _keep(x, keep)
+
+
+def _matrix_shape(name: str, x) -> tuple:
+    shape = np.shape(x)
+    if len(shape) < 2:
+        raise ValueError(f"{name}: needs a tensor of at least 2 dims, got shape {shape}")
+    return shape[-2:]
+
+
+def _keep(x, keep: np.ndarray):
+    """x where `keep`, 0 elsewhere (derived from where: the gradient is masked the same)."""
+    return Where.apply(keep, x, np.zeros((), np.result_type(_data(x))))
+
+
+def masked_fill(x, mask, value):
+    """x with `value` where `mask` is True (derived from where; mask broadcasts)."""
+    mask = np.asarray(_data(mask))
+    if mask.dtype != bool:
+        raise TypeError(f"masked_fill: the mask must be a bool tensor, got dtype {mask.dtype}")
+    if not isinstance(value, (Tensor, np.ndarray)):
+        value = np.asarray(value, np.result_type(_data(x)))
+    return Where.apply(mask, value, x)
+
+
+def gather(x, dim: int, index):
+    """out[i][j][k] = x[index[i][j][k]][j][k] for dim 0 (and so on): values picked along
+    `dim` (derived from getitem; the gradient is scattered back, repeats adding up)."""
+    from .reduce import along
+
+    return GetItem.apply(x, index=along(index, dim, np.ndim(_data(x))))
+
+
+def scatter_add(x, dim: int, index, src):
+    """x with src added at `index` along `dim`: out[index[i][j]][j] += src[i][j] for dim 0
+    (derived: x + index_add, so both x and src get gradients)."""
+    from .reduce import along
+
+    at = along(index, dim, np.ndim(_data(x)))
+    src_shape = np.shape(_data(src))
+    index_shape = at[dim % len(at)].shape
+    if src_shape != index_shape:
+        if len(src_shape) != len(index_shape) or any(s < n for s, n in zip(src_shape, index_shape)):
+            raise ValueError(
+                f"scatter_add: src of shape {src_shape} must be at least as large as the index "
+                f"{index_shape} in every dim"
+            )
+        src = src[tuple(slice(0, n) for n in index_shape)]
+    return x + IndexAdd.apply(src, index=at, shape=np.shape(_data(x)))
 
 
 def getitem(x, index):
@@ -286,7 +432,6 @@ def getitem(x, index):
 def normalize_index(index: Any) -> Any:
     """Tensors, arrays, lists and ranges inside an index become private numpy arrays (a
     later change to the caller's index array cannot change a recorded gradient)."""
-    from ..tensor import Tensor
 
     def one(part: Any) -> Any:
         if isinstance(part, Tensor):
@@ -305,6 +450,4 @@ def _data(t: Any) -> Any:
 
 
 def _as_tensor(t: Any) -> Any:
-    from ..tensor import Tensor
-
     return t if isinstance(t, Tensor) else Tensor(np.asarray(t))

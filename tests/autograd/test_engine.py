@@ -310,8 +310,12 @@ def test_in_place_on_a_view_writes_through_to_its_base():
 
 
 def test_dtype_rule():
-    assert ag.tensor(1).dtype == np.float64
-    assert ag.tensor([1, 2]).dtype == np.float64
+    # PyTorch's inference: Python floats -> the default float dtype, ints -> int64
+    assert ag.tensor(1).dtype == np.int64
+    assert ag.tensor([1, 2]).dtype == np.int64
+    assert ag.tensor([1, 2.5]).dtype == np.float64
+    assert ag.tensor(1.0).dtype == np.float64
+    assert ag.tensor([True, False]).dtype == np.bool_
     assert ag.tensor(np.array([1, 2])).dtype == np.int64
     assert ag.tensor(np.ones(2, np.float32)).dtype == np.float32
     f32 = ag.tensor(np.ones(3, np.float32), requires_grad=True)
@@ -504,3 +508,40 @@ def test_assigning_data_keeps_a_column_major_tensor_column_major():
     v = ag.Tensor(np.zeros((4, 3)))
     v.data = np.asfortranarray(np.ones((4, 3)))  # a row-major tensor takes what it is given
     assert v.numpy().flags.f_contiguous
+
+
+SILENCE_SCRIPT = """
+import numpy as np
+import autograd as ag
+
+x = ag.tensor([0.0, 1.0, -1.0], requires_grad=True)
+y = ag.log(x) + 1 / x + ag.sqrt(x) + x ** -1.0 + ag.log2(x) + ag.log10(x) + ag.log1p(x - 1)
+y.sum().backward()  # inf + -inf in the engine's sums, g / 0 in the formulas
+ag.tensor([1e308]) * 10
+print("ops done")
+np.log(np.zeros(1))  # the user's own numpy code still warns
+"""
+
+
+def test_the_ops_edge_cases_give_no_runtime_warnings_but_user_numpy_code_does():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        # -W default: every warning shown, each time, unless a later filter (ours) says not
+        [sys.executable, "-W", "default", "-c", SILENCE_SCRIPT],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "ops done" in result.stdout
+    warned = [line for line in result.stderr.splitlines() if "RuntimeWarning" in line]
+    assert len(warned) == 1 and warned[0].startswith("<string>"), result.stderr
+
+
+def test_log_of_zero_is_minus_infinity_and_its_gradient_infinity():
+    x = ag.tensor([0.0, 1.0], requires_grad=True)
+    y = ag.log(x)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.numpy(), [-np.inf, 0.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [np.inf, 1.0])

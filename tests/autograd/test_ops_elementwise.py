@@ -41,6 +41,14 @@ PLAIN = [
     E.Maximum,
     E.Minimum,
     E.Clone,
+    E.Log1p,
+    E.Expm1,
+    E.Log2,
+    E.Log10,
+    E.Sign,
+    E.Floor,
+    E.Ceil,
+    E.Round,
 ]
 
 
@@ -152,7 +160,8 @@ def test_float32_stays_float32_with_python_numbers(expression):
 FUNCTIONS = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
     "negative", "pow", "power", "exp", "log", "sqrt", "abs", "absolute", "sin", "cos", "tanh",
-    "sigmoid", "relu", "leaky_relu", "softplus", "maximum", "minimum", "clip",
+    "sigmoid", "relu", "leaky_relu", "softplus", "maximum", "minimum", "clip", "clamp",
+    "log1p", "expm1", "log2", "log10", "sign", "floor", "ceil", "round",
 ]  # fmt: skip
 
 
@@ -164,9 +173,10 @@ def test_each_function_applies_its_primitive(name, data):
     primitive = primitive_of(function)
     assert primitive is not None and primitive.__module__ == E.__name__, name
     args = data.draw(strategies.op_inputs(function))
-    out = function(*args)
+    kwargs = {"lo": -1.0} if primitive is E.Clip else {}
+    out = function(*args, *kwargs.values())
     assert out.grad_fn.op is primitive
-    plain = primitive.apply(*args)
+    plain = primitive.apply(*args, **kwargs)
     np.testing.assert_array_equal(out.numpy(), plain.numpy())
 
 

@@ -6,6 +6,7 @@ import inspect
 
 import numpy as np
 import pytest
+from hypothesis import assume
 from hypothesis import strategies as st
 
 import autograd as ag
@@ -38,6 +39,66 @@ def var_calls(draw, dtype=np.float64):
     return call
 
 
+@st.composite
+def dim_calls(draw, op, dtype=np.float64, **extra):
+    """x with distinct values (for sort, topk, max along a dim) and one int dim."""
+    shape = draw(strategies.array_shapes(min_dims=1))
+    (x,) = draw(strategies.op_inputs(R.Max, shapes=(shape,), dtype=dtype))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    kwargs = {name: draw(strategy) for name, strategy in extra.items()}
+    if op is R.topk:
+        kwargs["k"] = draw(st.integers(0, shape[dim]))
+    return Call((x, dim), kwargs)
+
+
+@st.composite
+def cumsum_calls(draw, op, dtype=np.float64):
+    shape = draw(strategies.array_shapes(min_dims=1))
+    (x,) = draw(strategies.op_inputs(R.Sum, shapes=(shape,), dtype=dtype))
+    return Call((x,), {"dim": draw(st.integers(-len(shape), len(shape) - 1))})
+
+
+@st.composite
+def norm_calls(draw, dtype=np.float64):
+    call = draw(reduction_calls(R.Norm2, dtype))
+    p = draw(st.sampled_from(["fro", 2, 1, 3, 0.5, np.inf, -np.inf]))
+    if p:  # kinks at 0 (|x|, a zero vector), ties (max): keep away from them
+        (x,) = draw(strategies.op_inputs(R.Max, shapes=(call.args[0].shape,), dtype=dtype))
+        values = x.numpy()
+        rank = np.argsort(np.argsort(values.ravel())).reshape(values.shape)  # distinct |x|
+        x = ag.tensor(np.where(values >= 0, 1, -1) * (0.5 + 0.25 * rank), dtype=dtype)
+        call = Call((x.requires_grad_(),), call.kwargs)
+    if call.args[0].ndim == 0 and call.kwargs["axis"] is not None:
+        call.kwargs["axis"] = None
+    return Call(call.args, {**call.kwargs, "p": p})
+
+
+@st.composite
+def std_calls(draw, dtype=np.float64):
+    """As var_calls, over at least two distinct values (sqrt has no derivative at 0)."""
+    call = draw(reduction_calls(R.Max, dtype=dtype))
+    (x,) = call.args
+    count = int(np.prod([x.shape[a] for a in R.normalize_axes(call.kwargs["axis"], x.ndim)]))
+    assume(count >= 2)
+    call.kwargs["ddof"] = draw(st.sampled_from([0, 1]))
+    return call
+
+
+def max_values(x, dim, keepdim=False):
+    return R.max(x, dim, keepdim).values
+
+
+def sort_values(x, dim, descending=False):
+    return R.sort(x, dim, descending).values
+
+
+def topk_values(x, dim, k=1, largest=True):
+    return R.topk(x, k, dim, largest).values
+
+
+# what to differentiate for the functions that return (values, indices)
+VALUES = {R.sort: sort_values, R.topk: topk_values}
+
 # op -> strategy of its calls; softmax and log_softmax take no keepdims
 CASES = {
     R.Sum: lambda dtype=np.float64: reduction_calls(R.Sum, dtype),
@@ -51,7 +112,20 @@ CASES = {
     R.logsumexp: lambda dtype=np.float64: reduction_calls(R.logsumexp, dtype),
     R.softmax: lambda dtype=np.float64: reduction_calls(R.softmax, dtype, keepdims=False),
     R.log_softmax: lambda dtype=np.float64: reduction_calls(R.log_softmax, dtype, keepdims=False),
+    R.amax: lambda dtype=np.float64: reduction_calls(R.Max, dtype),  # distinct values
+    R.amin: lambda dtype=np.float64: reduction_calls(R.Min, dtype),
+    R.std: std_calls,
+    R.Cumsum: lambda dtype=np.float64: cumsum_calls(R.Cumsum, dtype),
+    R.cumsum: lambda dtype=np.float64: cumsum_calls(R.cumsum, dtype),
+    R.Norm2: lambda dtype=np.float64: norm_calls(dtype).map(
+        lambda c: Call(c.args, {"dim": c.kwargs["axis"], "keepdim": c.kwargs["keepdims"]})
+    ),
+    R.norm: norm_calls,
+    R.sort: lambda dtype=np.float64: dim_calls(R.sort, dtype, descending=st.booleans()),
+    R.topk: lambda dtype=np.float64: dim_calls(R.topk, dtype, largest=st.booleans()),
 }
+# no gradient (tested against PyTorch in tests/test_pytorch_names.py), and helpers
+NOT_DIFFERENTIABLE = {R.argmax, R.argmin, R.all, R.any, R.dims, R.along}
 
 
 def _name(op):
@@ -65,18 +139,32 @@ def test_every_reduction_has_a_property_test():
         if (inspect.isclass(value) and issubclass(value, ag.Function)) or inspect.isfunction(value)
         if getattr(value, "__module__", None) == R.__name__ and not value.__name__.startswith("_")
     }
-    helpers = {R.normalize_axes, R.kept_shape}
+    helpers = {R.normalize_axes, R.kept_shape} | NOT_DIFFERENTIABLE
     assert defined - helpers == set(CASES)
 
 
 @pytest.mark.parametrize("op", list(CASES), ids=_name)
 def test_reduction_matches_finite_differences(op):
-    check_op(op, inputs=CASES[op](), max_examples=EXAMPLES)
+    check_op(VALUES.get(op, op), inputs=CASES[op](), max_examples=EXAMPLES)
 
 
 @pytest.mark.parametrize("op", list(CASES), ids=_name)
 def test_float32_stays_float32(op):
-    check_op(op, inputs=CASES[op](np.float32), second_order=False, max_examples=FLOAT32_EXAMPLES)
+    check_op(
+        VALUES.get(op, op),
+        inputs=CASES[op](np.float32),
+        second_order=False,
+        max_examples=FLOAT32_EXAMPLES,
+    )
+
+
+def test_max_along_a_dim_sends_the_gradient_to_the_index_picked():
+    check_op(max_values, inputs=dim_calls(R.max), max_examples=EXAMPLES)
+    x = ag.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, -1.0]], requires_grad=True)
+    values, indices = R.max(x, 1)
+    values.sum().backward()
+    np.testing.assert_array_equal(indices.numpy(), [1, 0])  # the first of tied maxima
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [1, 0, 0]])
 
 
 def test_reductions_agree_with_numpy():
@@ -104,7 +192,13 @@ AXES = [None, 0, 1, 2, -1, -3, (), (0, 1), (0, 2), (1, 2), (2, -3), (0, 1, 2)]
 X3 = np.random.default_rng(1).permutation(12).reshape(2, 3, 2) / 4 - 1.5  # distinct values
 
 
-@pytest.mark.parametrize("op", [ag.sum, ag.max, ag.min, ag.mean, ag.var, ag.logsumexp])
+def _population_var(x, **kwargs):  # over one element the unbiased variance is nan
+    return ag.var(x, unbiased=False, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "op", [ag.sum, ag.max, ag.min, ag.mean, _population_var, ag.logsumexp], ids=_name
+)
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_every_axis_and_keepdims(op, keepdims):
     for axis in AXES:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import autograd as ag
 from autograd.ops import shape as S
@@ -125,12 +126,80 @@ def flatten_calls(draw, dtype=np.float64):
     return Call((x, start - draw(st.sampled_from([0, len(shape)])), end))
 
 
+@st.composite
+def view_calls(draw, dtype=np.float64):
+    call = draw(reshape_calls(dtype, as_function=True))
+    return call
+
+
+@st.composite
+def t_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes(max_dims=2))
+    return Call((_x(draw, shape, dtype),))
+
+
+@st.composite
+def expand_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes())
+    lead = draw(strategies.array_shapes(min_dims=0, max_dims=2))
+    sizes = lead + tuple(
+        draw(st.integers(1, 3)) if d == 1 else draw(st.sampled_from([d, -1])) for d in shape
+    )
+    return Call((_x(draw, shape, dtype), *sizes))
+
+
+@st.composite
+def repeat_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes(max_dims=3))
+    extra = draw(st.integers(0, 1))
+    sizes = tuple(draw(st.integers(1, 3)) for _ in range(len(shape) + extra))
+    return Call((_x(draw, shape, dtype), sizes))
+
+
+@st.composite
+def triangle_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes(min_dims=2, max_dims=3))
+    return Call((_x(draw, shape, dtype), draw(st.integers(-2, 2))))
+
+
+@st.composite
+def masked_fill_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes())
+    mask = draw(hnp.arrays(np.bool_, shape))
+    return Call((_x(draw, shape, dtype), mask, draw(st.floats(-2, 2))))
+
+
+@st.composite
+def gather_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes(min_dims=1, max_dims=3))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    index_shape = tuple(draw(st.integers(1, n)) if n else 0 for n in shape)
+    index_shape = index_shape[:dim] + (draw(st.integers(1, 4)),) + index_shape[dim:][1:]
+    index = draw(hnp.arrays(np.int64, index_shape, elements=st.integers(0, shape[dim] - 1)))
+    return Call((_x(draw, shape, dtype), dim, index))
+
+
+@st.composite
+def scatter_add_calls(draw, dtype=np.float64):
+    x, dim, index = draw(gather_calls(dtype)).args
+    (src,) = draw(strategies.op_inputs(S.Reshape, shapes=(index.shape,), dtype=dtype))
+    return Call((x, dim, index, src))
+
+
 def concatenate_list(*xs, axis=0):
     return ag.concatenate(list(xs), axis=axis)
 
 
 def stack_list(*xs, axis=0):
     return ag.stack(list(xs), axis=axis)
+
+
+def cat_list(*xs, axis=0):  # PyTorch's names: cat(tensors, dim)
+    return ag.cat(list(xs), dim=axis)
+
+
+def unsqueeze_dim(x, dim):
+    return S.unsqueeze(x, dim)
 
 
 def _with(strategy, **options):
@@ -155,6 +224,17 @@ CASES = {
     "concatenate": (concatenate_list, _with(concatenate_calls)),
     "stack": (stack_list, stack_calls),
     "getitem": (S.getitem, _with(getitem_calls, as_function=True)),
+    "view": (S.view, view_calls),
+    "t": (S.t, t_calls),
+    "expand": (S.expand, expand_calls),
+    "repeat": (S.repeat, repeat_calls),
+    "unsqueeze": (unsqueeze_dim, expand_dims_calls),
+    "cat": (cat_list, _with(concatenate_calls)),
+    "tril": (S.tril, triangle_calls),
+    "triu": (S.triu, triangle_calls),
+    "masked_fill": (S.masked_fill, masked_fill_calls),
+    "gather": (S.gather, gather_calls),
+    "scatter_add": (S.scatter_add, scatter_add_calls),
 }
 # helpers, and the in-place recorders (tested through x[i] = v and view writes in test_inplace.py)
 HELPERS = {"is_basic_index", "normalize_index", "sum_to", "IndexPut", "CopySlices"}
@@ -314,6 +394,8 @@ def test_expand_dims_and_squeeze_agree_with_numpy_on_tensors_and_plain_arrays(da
     assert np.shares_memory(view, x) or x.size == 0  # a view, not a copy
 
 
-def test_squeeze_of_an_axis_that_is_not_one_names_the_axis():
-    with pytest.raises(ValueError, match="squeeze: axis 0 of shape \\(3, 1\\)"):
-        S.squeeze(ag.tensor(np.ones((3, 1))), 0)
+def test_squeeze_of_a_dim_that_is_not_one_leaves_it_as_pytorch_does():
+    x = ag.tensor(np.ones((3, 1)))
+    assert S.squeeze(x, 0).shape == (3, 1)
+    assert S.squeeze(x, 1).shape == (3,)
+    assert x.squeeze(dim=(0, 1)).shape == (3,)

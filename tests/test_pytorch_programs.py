@@ -1,0 +1,245 @@
+"""PyTorch-style programs run on chainrule through nothing but import aliases.
+
+Each test is written as PyTorch's tutorials write such programs (fitting a polynomial with
+autograd, a custom Function, nn.Sequential with an optimiser, a dynamic net, a
+character-level MLP language model with embeddings and sampling); only the imports differ:
+
+    import autograd as torch          # instead of: import torch
+    import nn                         # instead of: import torch.nn as nn
+    import nn.functional as F         # instead of: import torch.nn.functional as F
+    from nn import optim              # instead of: from torch import optim
+
+Every program must make its loss go down.
+"""
+
+import math
+import random
+
+import autograd as torch
+import nn
+import nn.functional as F
+from nn import optim
+
+
+def test_fit_a_cubic_with_autograd_and_manual_updates():
+    dtype = torch.float
+    device = torch.device("cpu")
+    torch.manual_seed(0)
+
+    x = torch.linspace(-math.pi, math.pi, 2000, device=device, dtype=dtype)
+    y = torch.sin(x)
+
+    a = torch.randn((), device=device, dtype=dtype, requires_grad=True)
+    b = torch.randn((), device=device, dtype=dtype, requires_grad=True)
+    c = torch.randn((), device=device, dtype=dtype, requires_grad=True)
+    d = torch.randn((), device=device, dtype=dtype, requires_grad=True)
+
+    learning_rate = 1e-6
+    losses = []
+    for _ in range(2000):
+        y_pred = a + b * x + c * x**2 + d * x**3
+        loss = (y_pred - y).pow(2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            a -= learning_rate * a.grad
+            b -= learning_rate * b.grad
+            c -= learning_rate * c.grad
+            d -= learning_rate * d.grad
+            a.grad = None
+            b.grad = None
+            c.grad = None
+            d.grad = None
+
+    assert y_pred.dtype == torch.float32
+    assert losses[-1] < 0.05 * losses[0] and losses[-1] < 20
+    assert abs(b.item() - 0.85) < 0.1  # sin x ~ 0.857 x - 0.093 x^3 on [-pi, pi]
+
+
+class LegendrePolynomial3(torch.autograd.Function):
+    """P3(x) = (5x^3 - 3x) / 2, with its own backward, as in PyTorch's tutorial."""
+
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return 0.5 * (5 * input**3 - 3 * input)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        return grad_output * 1.5 * (5 * input**2 - 1)
+
+
+def test_a_custom_autograd_function():
+    torch.manual_seed(0)
+    x = torch.linspace(-math.pi, math.pi, 2000, dtype=torch.float64)
+    y = torch.sin(x)
+    a = torch.full((), 0.0, dtype=torch.float64, requires_grad=True)
+    b = torch.full((), -1.0, dtype=torch.float64, requires_grad=True)
+    c = torch.full((), 0.0, dtype=torch.float64, requires_grad=True)
+    d = torch.full((), 0.3, dtype=torch.float64, requires_grad=True)
+
+    learning_rate = 5e-6
+    losses = []
+    for _ in range(2000):
+        P3 = LegendrePolynomial3.apply
+        y_pred = a + b * P3(c + d * x)
+        loss = (y_pred - y).pow(2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for p in (a, b, c, d):
+                p -= learning_rate * p.grad
+                p.grad = None
+
+    assert losses[-1] < 0.2 * losses[0]
+
+
+def test_nn_sequential_with_an_optimiser():
+    torch.manual_seed(0)
+    x = torch.linspace(-math.pi, math.pi, 2000)
+    y = torch.sin(x)
+    p = torch.tensor([1, 2, 3])
+    xx = x.unsqueeze(-1).pow(p)
+    assert p.dtype == torch.int64 and xx.shape == (2000, 3)
+
+    model = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0, 1))
+    loss_fn = nn.MSELoss(reduction="sum")
+    optimizer = optim.RMSprop(model.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(2000):
+        y_pred = model(xx)
+        loss = loss_fn(y_pred, y)
+        losses.append(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    linear_layer = model[0]
+    assert linear_layer.weight.size() == (1, 3) and linear_layer.bias.numel() == 1
+    assert losses[-1] < 0.05 * losses[0]
+
+
+class DynamicNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(torch.randn(()))
+        self.b = nn.Parameter(torch.randn(()))
+        self.c = nn.Parameter(torch.randn(()))
+        self.d = nn.Parameter(torch.randn(()))
+        self.e = nn.Parameter(torch.randn(()))
+
+    def forward(self, x):
+        """A cubic, plus 0-2 higher terms chosen at random every call, sharing parameter e."""
+        y = self.a + self.b * x + self.c * x**2 + self.d * x**3
+        for exp in range(4, random.randint(4, 6)):
+            y = y + self.e * x**exp
+        return y
+
+
+def test_a_dynamic_net():
+    torch.manual_seed(0)
+    random.seed(0)
+    x = torch.linspace(-math.pi, math.pi, 2000)
+    y = torch.sin(x)
+    model = DynamicNet()
+    criterion = nn.MSELoss(reduction="sum")
+    optimizer = optim.SGD(model.parameters(), lr=1e-8, momentum=0.9)
+    losses = []
+    for _ in range(3000):
+        y_pred = model(x)
+        loss = criterion(y_pred, y)
+        losses.append(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert sum(losses[-100:]) < 0.1 * sum(losses[:100])
+
+
+WORDS = """emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily
+elizabeth mila ella avery sofia camila aria scarlett victoria madison luna grace chloe
+penelope layla riley zoey nora lily eleanor hannah lillian addison aubrey ellie stella
+natalie zoe leah hazel violet aurora savannah audrey brooklyn bella claire skylar lucy
+paisley everly anna caroline nova genesis emilia kennedy samantha maya willow kinsley
+naomi aaliyah elena sarah ariana allison gabriella alice madelyn cora ruby eva serenity
+autumn adeline hailey gianna valentina isla eliana quinn nevaeh ivy sadie piper lydia
+alexa josephine emery julia delilah arianna vivian kaylee sophie brielle madeline""".split()  # noqa: SIM905 - a names file, as in makemore
+
+
+def build_dataset(words, stoi, block_size):
+    X, Y = [], []
+    for w in words:
+        context = [0] * block_size
+        for ch in w + ".":
+            ix = stoi[ch]
+            X.append(context)
+            Y.append(ix)
+            context = context[1:] + [ix]
+    return torch.tensor(X), torch.tensor(Y)
+
+
+def test_a_character_level_mlp_language_model():
+    chars = sorted(set("".join(WORDS)))
+    stoi = {s: i + 1 for i, s in enumerate(chars)}
+    stoi["."] = 0
+    itos = {i: s for s, i in stoi.items()}
+    vocab_size, block_size, n_embd, n_hidden = len(itos), 3, 10, 64
+
+    X, Y = build_dataset(WORDS, stoi, block_size)
+    assert X.dtype == torch.int64 and Y.dtype == torch.int64 and X.shape[1] == block_size
+
+    g = torch.Generator().manual_seed(2147483647)
+    C = torch.randn((vocab_size, n_embd), generator=g)
+    W1 = (
+        torch.randn((n_embd * block_size, n_hidden), generator=g)
+        * (5 / 3)
+        / (n_embd * block_size) ** 0.5
+    )
+    b1 = torch.randn(n_hidden, generator=g) * 0.01
+    W2 = torch.randn((n_hidden, vocab_size), generator=g) * 0.01
+    b2 = torch.randn(vocab_size, generator=g) * 0
+    parameters = [C, W1, b1, W2, b2]
+    for p in parameters:
+        p.requires_grad = True
+    assert sum(p.nelement() for p in parameters) == C.numel() + W1.numel() + 64 + W2.numel() + 27
+
+    losses = []
+    for i in range(1500):
+        ix = torch.randint(0, X.shape[0], (32,), generator=g)
+        emb = C[X[ix]]  # (32, block_size, n_embd): an embedding lookup with int64 indices
+        h = torch.tanh(emb.view(emb.shape[0], -1) @ W1 + b1)
+        logits = h @ W2 + b2
+        loss = F.cross_entropy(logits, Y[ix])
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        lr = 0.1 if i < 1000 else 0.01
+        for p in parameters:
+            p.data += -lr * p.grad
+        losses.append(loss.item())
+
+    @torch.no_grad()
+    def split_loss(x, y):
+        emb = C[x]
+        h = torch.tanh(emb.view(emb.shape[0], -1) @ W1 + b1)
+        return F.cross_entropy(h @ W2 + b2, y).item()
+
+    assert losses[0] > 3.0  # about log(27) = 3.3 at the start
+    assert split_loss(X, Y) < 2.6  # the model has learnt the names
+
+    g = torch.Generator().manual_seed(2147483647 + 10)
+    names = []
+    for _ in range(10):
+        out, context = [], [0] * block_size
+        while True:
+            emb = C[torch.tensor([context])]
+            h = torch.tanh(emb.view(1, -1) @ W1 + b1)
+            probs = F.softmax(h @ W2 + b2, dim=1)
+            ix = torch.multinomial(probs, num_samples=1, generator=g).item()
+            context = context[1:] + [ix]
+            if ix == 0:
+                break
+            out.append(ix)
+        names.append("".join(itos[i] for i in out))
+    assert len(names) == 10 and all(set(name) <= set(chars) for name in names)
+    assert sum(len(name) for name in names) / 10 < 15  # it learnt to end names
