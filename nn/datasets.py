@@ -13,8 +13,8 @@ data set's public source, checked, and written atomically. Offline, `DatasetNotA
 names the URL and the exact path to put the file at. See docs/datasets.md.
 
 Only numpy and the standard library are imported here; scikit-learn is imported inside
-`load_digits`. The MAT-file reader for the cats/dogs files is included (`read_mat`), so
-scipy is not needed.
+`load_digits`, scipy inside `read_mat` (MAT-files are read by `scipy.io.loadmat` when
+scipy is installed, else by a small reader included here, so scipy is not needed).
 """
 
 from __future__ import annotations
@@ -374,11 +374,49 @@ def read_mat(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
     Arrays keep the type they are stored in (like scipy.io.loadmat; a 'double' matrix
     stored as bytes comes back uint8) and their MATLAB shape, at least 2-D. Cells, structs,
-    strings, sparse and complex arrays raise an error naming the variable."""
+    strings, sparse and complex arrays raise an error naming the variable. Read by
+    `scipy.io.loadmat` when scipy is installed (the `datasets` extra), else by the small
+    reader below, which gives the same arrays."""
     path = Path(path)
-    buffer = path.read_bytes()
-    if len(buffer) < 128 or buffer[126:128] not in (b"IM", b"MI"):
+    try:
+        import scipy.io
+    except ImportError:
+        return _read_mat_v5(path)
+    _check_mat_header(path, path.read_bytes()[:128])
+    try:
+        variables = scipy.io.loadmat(path)
+    except (ValueError, TypeError, OSError, EOFError, zlib.error, NotImplementedError) as error:
+        raise DatasetIntegrityError(f"read_mat: {path} is damaged: {error}") from error
+    arrays = {}
+    for name, value in variables.items():
+        if name.startswith("__"):  # __header__, __version__, __globals__
+            continue
+        kind = _MAT_KINDS.get(getattr(value, "dtype", np.dtype(object)).kind)
+        if kind is not None or not isinstance(value, np.ndarray):
+            _refuse_mat_variable(name, path, kind or "sparse")
+        arrays[name] = value
+    return arrays
+
+
+_MAT_KINDS = {"U": "char", "S": "char", "c": "complex", "O": "cell", "V": "struct"}
+
+
+def _check_mat_header(path: Path, head: bytes) -> None:
+    if len(head) < 128 or head[126:128] not in (b"IM", b"MI"):
         raise DatasetIntegrityError(f"read_mat: {path} is not a MATLAB v5 MAT-file")
+
+
+def _refuse_mat_variable(name: str, path: Path, kind: str):
+    raise DatasetIntegrityError(
+        f"read_mat: variable {name!r} in {path} is a {kind} array; only real numeric "
+        "arrays are supported (use scipy.io.loadmat for the rest)"
+    )
+
+
+def _read_mat_v5(path: Path) -> dict[str, np.ndarray]:
+    """`read_mat` without scipy: the MAT-file v5 reader described above."""
+    buffer = path.read_bytes()
+    _check_mat_header(path, buffer[:128])
     order = "<" if buffer[126:128] == b"IM" else ">"
     arrays = {}
     for mi_type, data in _data_elements(buffer, 128, order, path):
@@ -422,10 +460,7 @@ def _read_matrix(data: bytes, order: str, path: Path) -> tuple[str, np.ndarray]:
     mx_class = flags & 0xFF
     if mx_class not in _NUMERIC_CLASSES or flags & _COMPLEX_FLAG:
         kind = "complex" if flags & _COMPLEX_FLAG else _MX_CLASSES.get(mx_class, str(mx_class))
-        raise DatasetIntegrityError(
-            f"read_mat: variable {name!r} in {path} is a {kind} array; only real numeric "
-            "arrays are supported (use scipy.io.loadmat for the rest)"
-        )
+        _refuse_mat_variable(name, path, kind)
     dims = np.frombuffer(parts[1][1], dtype=order + "i4")
     real_type, real_bytes = parts[3]
     values = np.frombuffer(real_bytes, dtype=order + _MI_DTYPES[real_type])

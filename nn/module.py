@@ -341,6 +341,10 @@ class Module:
     ) -> IncompatibleKeys:
         """Copy arrays (or Tensors) from `state_dict` into the parameters with the same names.
 
+        A PyTorch `state_dict()` loads as it is: its tensors (parameters that require grad
+        from `state_dict(keep_vars=True)`, tensors on a GPU) are read with
+        `.detach().cpu().numpy()`, found by those methods, without importing torch.
+
         With `strict=True` any missing key, unexpected key or shape mismatch raises a
         `RuntimeError` (as PyTorch does) naming every offending key and both shapes, and
         nothing is loaded. With `strict=False` the keys that fit are loaded and the rest reported.
@@ -415,6 +419,8 @@ def _checked_array(module_name: str, name: str, value: Any, param: Parameter | N
     complex into float, strings and objects are not)."""
     if isinstance(value, ag.Tensor):
         array = value._data
+    elif _is_foreign_tensor(value):
+        array = _foreign_array(module_name, name, value)
     else:
         try:
             array = np.asarray(value)
@@ -429,6 +435,29 @@ def _checked_array(module_name: str, name: str, value: Any, param: Parameter | N
             f"be cast to the parameter's dtype {param.dtype}; nothing was loaded"
         )
     return array
+
+
+def _is_foreign_tensor(value: Any) -> bool:
+    """A tensor of another library (PyTorch's): it has `.detach()` and `.numpy()`, and
+    torch is never imported here."""
+    return not isinstance(value, np.ndarray) and all(
+        callable(getattr(value, method, None)) for method in ("detach", "numpy")
+    )
+
+
+def _foreign_array(module_name: str, name: str, value: Any) -> np.ndarray:
+    """A PyTorch tensor (a parameter that requires grad, on any device) as a numpy array:
+    `value.detach().cpu().numpy()` (load_state_dict copies it into the parameter)."""
+    try:
+        value = value.detach()
+        if callable(getattr(value, "cpu", None)):
+            value = value.cpu()
+        return np.asarray(value.numpy())
+    except (TypeError, RuntimeError) as error:  # e.g. bfloat16, which numpy has no type for
+        raise TypeError(
+            f"{module_name}.load_state_dict: {name!r} could not be converted to a numpy array "
+            f"({error}); convert it first, e.g. with .float(); nothing was loaded"
+        ) from None
 
 
 def _as_buffer(module_name: str, name: str, value: Any) -> Any:

@@ -1,4 +1,12 @@
-"""`save` and `load`: state dicts (of models, optimisers, schedulers) as `.npz` files.
+"""`save` and `load`: state dicts (of models, optimisers, schedulers) as `.npz` files, and
+model weights as `.safetensors` files shared with PyTorch.
+
+The format follows the file name's extension:
+* `.safetensors`: a standard safetensors file (needs the `safetensors` package, the
+  `safetensors` extra): a flat {name: array} state dict, a model's. PyTorch reads it with
+  `safetensors.torch.load_file` and writes it with `safetensors.torch.save_file`; it holds
+  only arrays, so nested state (an optimiser's) is refused with a pointer to `.npz`.
+* anything else: `.npz`, which holds both a model's state dict and nested state.
 
 Safe and atomic:
 * `load` reads with `allow_pickle=False`, so a file can only hold arrays and a JSON
@@ -23,8 +31,10 @@ import json
 import os
 import secrets
 import stat
+import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -32,34 +42,44 @@ import numpy as np
 from autograd import Tensor
 
 STRUCTURE_KEY = "__structure__"
+ORDER_KEY = "chainrule.order"  # safetensors metadata: the state dict's key order
 
 
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Save a Module (its state_dict), an optimiser or scheduler (its state_dict), or a
-    state dict to `path` as an .npz file (written atomically)."""
+    state dict to `path` (written atomically): a safetensors file if the name ends in
+    `.safetensors` (flat {name: array} state dicts only), else an .npz file."""
     if hasattr(obj, "state_dict") and callable(obj.state_dict):
         obj = obj.state_dict()
     if not isinstance(obj, dict):
         raise TypeError(
             f"save: expected a Module, an optimiser or a state dict, got {type(obj).__name__}"
         )
+    path = os.fspath(path)
+    if _is_safetensors(path):
+        _write_atomically(_safetensors_writer(obj, path), path)
+        return
     if _is_flat(obj):
         arrays = {name: _array(value) for name, value in obj.items()}
     else:
         arrays = {}
         structure = _encode(obj, "", arrays)
         arrays[STRUCTURE_KEY] = np.array(json.dumps(structure))
-    _write_atomically(arrays, os.fspath(path))
+    _write_atomically(lambda file: np.savez(file, **arrays), path)
 
 
 def load(path: str | os.PathLike) -> dict[str, Any]:
     """Load what `save` wrote: {name: array} for a model's state dict, or the nested
     state dict of an optimiser. Refuses pickled content (never runs code from a file).
+    A name ending in `.safetensors` is read as a safetensors file (any such file, e.g.
+    one written by `safetensors.torch.save_file`), which never holds code either.
 
     A missing file raises `FileNotFoundError`; a file that is not what `save` writes
     (empty, a single `np.save` array, a pickle, a damaged archive or structure entry)
     a `ValueError` naming the file and what is wrong with it."""
     path = os.fspath(path)
+    if _is_safetensors(path):
+        return _load_safetensors(path)
     _check_header(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
@@ -83,6 +103,72 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
             f"load: {path!r} has a damaged {STRUCTURE_KEY!r} entry (the JSON description "
             f"of nested state): {error}"
         ) from None
+
+
+# --- safetensors -------------------------------------------------------------------------
+
+
+def _is_safetensors(path: str) -> bool:
+    return path.lower().endswith(".safetensors")
+
+
+def _safetensors_module(what: str) -> Any:
+    try:
+        import safetensors.numpy
+    except ImportError:
+        raise ImportError(
+            f"{what}: .safetensors files need the safetensors package: "
+            "pip install safetensors  (or pip install 'chainrule[safetensors]'); "
+            "or use an .npz file name, which needs nothing more"
+        ) from None
+    return safetensors.numpy
+
+
+def _safetensors_writer(state: dict, path: str) -> Callable[[Any], None]:
+    """A writer of `state` (a flat {name: array} dict) in the safetensors format."""
+    if not _is_flat(state):
+        raise TypeError(
+            f"save: {path!r}: a .safetensors file holds only {{name: array}} (a model's "
+            "state_dict); nested state such as an optimiser's goes in an .npz file"
+        )
+    arrays = {name: np.ascontiguousarray(_array(value)) for name, value in state.items()}
+    # the format sorts its entries; the state dict's order is kept in the text metadata
+    metadata = {"format": "np", ORDER_KEY: json.dumps(list(arrays))}
+    content = _safetensors_module("save").save(arrays, metadata=metadata)
+    return lambda file: file.write(content)
+
+
+def _load_safetensors(path: str) -> dict[str, np.ndarray]:
+    """{name: array} from a safetensors file (a JSON header and raw bytes: no code)."""
+    library = _safetensors_module("load")
+    try:
+        with open(path, "rb") as file:
+            content = file.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"load: no such file: {path!r}") from None
+    if not content:
+        raise ValueError(f"load: {path!r} is empty (0 bytes), not a safetensors file")
+    try:
+        arrays = library.load(content)
+    except Exception as error:  # SafetensorError and what numpy says of a bad dtype/shape
+        hint = " (it is a zip archive: an .npz file? rename it)" if content[:2] == b"PK" else ""
+        raise ValueError(f"load: {path!r} is not a valid safetensors file{hint}: {error}") from None
+    saved = dict.fromkeys(name for name in _saved_order(content) if isinstance(name, str))
+    order = [name for name in saved if name in arrays]
+    if len(order) != len(arrays):  # not written by nn.save (PyTorch's): the file's order
+        order = list(arrays)
+    return {name: np.array(arrays[name]) for name in order}  # writable copies
+
+
+def _saved_order(content: bytes) -> list:
+    """The key order nn.save kept in the metadata of a valid safetensors file, or []."""
+    (length,) = struct.unpack("<Q", content[:8])
+    metadata = json.loads(content[8 : 8 + length]).get("__metadata__") or {}
+    try:
+        order = json.loads(metadata.get(ORDER_KEY, "[]"))
+    except (ValueError, TypeError):
+        return []
+    return order if isinstance(order, list) else []
 
 
 def _check_header(path: str) -> None:
@@ -209,8 +295,9 @@ def _join(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def _write_atomically(arrays: dict[str, np.ndarray], path: str) -> None:
-    """Write to a new temporary file in the same folder, then rename it over `path`.
+def _write_atomically(write: Callable[[Any], None], path: str) -> None:
+    """Call `write(file)` on a new temporary file in the same folder, then rename it over
+    `path`.
     The file gets the permissions a plain `open(path, "wb")` would give it: those of the
     file it replaces, else 0o666 less the umask (the kernel applies it in `os.open`)."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -219,7 +306,7 @@ def _write_atomically(arrays: dict[str, np.ndarray], path: str) -> None:
         with os.fdopen(handle, "wb") as file:
             if os.path.exists(path):
                 os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
-            np.savez(file, **arrays)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -230,8 +317,9 @@ def _write_atomically(arrays: dict[str, np.ndarray], path: str) -> None:
 
 
 def _create_temporary(folder: str) -> tuple[int, str]:
-    """A new file `.tmp-<random>.npz` in `folder`, created exclusively (never an existing
-    file) with mode 0o666 & ~umask, unlike `tempfile.mkstemp`'s 0o600."""
+    """A new file `.tmp-<random>.npz` in `folder` (whatever the format), created
+    exclusively (never an existing file) with mode 0o666 & ~umask, unlike
+    `tempfile.mkstemp`'s 0o600."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
         name = os.path.join(folder, f".tmp-{secrets.token_hex(8)}.npz")

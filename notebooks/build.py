@@ -2,8 +2,9 @@
 
 Each notebook is written as a Python file in `notebooks/src/` in the "percent" format
 (`# %%` starts a code cell, `# %% [markdown]` a markdown cell whose lines are
-comments). This script turns each source into a notebook, executes it top to bottom
-with nbclient (kernel `python3`, at most 90 s per notebook) and writes the executed
+comments), read by jupytext (`pip install jupytext`; without it a small reader here
+gives the same cells). This script turns each source into a notebook, executes it top
+to bottom with nbclient (kernel `python3`, at most 90 s per notebook) and writes the executed
 notebook, outputs and figures included, to `notebooks/NN_name.ipynb`.
 
     python -m notebooks.build                  # build and write all notebooks
@@ -40,7 +41,24 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 
 
 def read_source(path: Path) -> nbformat.NotebookNode:
-    """A notebook (not executed) from a percent-format source file."""
+    """A notebook (not executed) from a percent-format source file: read by jupytext when
+    it is installed (`pip install jupytext`), else by `read_percent` (the same cells)."""
+    try:
+        import jupytext
+    except ImportError:
+        return read_percent(path)
+    cells = []
+    for cell in jupytext.read(path, fmt="py:percent").cells:
+        text = cell.source.strip("\n")
+        if cell.cell_type == "code":
+            cells.append(nbformat.v4.new_code_cell(text))
+        else:
+            cells.append(nbformat.v4.new_markdown_cell(text))
+    return _notebook(cells)
+
+
+def read_percent(path: Path) -> nbformat.NotebookNode:
+    """A notebook (not executed) from a percent-format source file, without jupytext."""
     cells: list[nbformat.NotebookNode] = []
     kind, lines = None, []
     for line in path.read_text().splitlines() + ["# %%"]:
@@ -52,6 +70,11 @@ def read_source(path: Path) -> nbformat.NotebookNode:
             cells.append(_make_cell(kind, lines))
         kind = "markdown" if "[markdown]" in marker.group("rest") else "code"
         lines = []
+    return _notebook(cells)
+
+
+def _notebook(cells: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
+    """The notebook of the non-empty cells, with stable ids and the python3 kernel."""
     cells = [cell for cell in cells if cell.source.strip()]
     for number, cell in enumerate(cells):
         cell.id = f"cell-{number:02d}"  # stable ids: a rebuild changes only what changed
