@@ -838,5 +838,5 @@ _TRANSLATIONS: dict[str, Callable[[_Writer, _Op], str]] = {
     "autograd.ops.conv.MaxPool": _pool("MaxPool"),
     "autograd.ops.conv.AvgPool": _pool("AveragePool"),
     "autograd.ops.conv.Pad": _pad,
-    "nn.functional.Erf": _elementwise("Erf"),
+    "autograd.ops.special.Erf": _elementwise("Erf"),
 }
