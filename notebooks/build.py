@@ -10,7 +10,8 @@ notebook, outputs and figures included, to `notebooks/NN_name.ipynb`.
     python -m notebooks.build 03 06            # only those whose names start with 03 or 06
     python -m notebooks.build --check          # execute without writing anything
 
-`CHAINRULE_DATA` is passed through to the kernel (the folder holding the lecture data).
+`CHAINRULE_DATA` is passed through to the kernel (the folder holding the lecture data;
+a relative path is taken from the current directory).
 A full build also redraws `docs/images/graph.svg` (notebook 03's neuron) and
 `docs/images/explorer.png` (a headless-Chromium screenshot of `viz.explore` on that
 neuron; skipped, with a message, where no Chromium is installed) for the README.
@@ -107,6 +108,8 @@ def kernel_environment() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    if env.get("CHAINRULE_DATA"):  # the kernel runs in notebooks/: resolve a relative folder
+        env["CHAINRULE_DATA"] = str(Path(env["CHAINRULE_DATA"]).expanduser().absolute())
     for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[variable] = "1"
     env["PYTHONHASHSEED"] = "0"
