@@ -5,6 +5,7 @@
     X, y = load_cats_dogs()                     # (160, 1024) float64, (160,) int64: 1 dog, 0 cat
     X, y = load_reynolds()                      # (2400, 4096) float32, (2400,) float64 Re
     X, y = make_vortex_streets(2400)            # synthetic stand-in for load_reynolds
+    words = load_names()                        # 32,033 lowercase first names (makemore)
 
 Downloaded files live in one folder: the `root=` argument, else the `CHAINRULE_DATA`
 environment variable, else `~/.cache/chainrule` (see `data_root`). A file already there
@@ -43,6 +44,7 @@ __all__ = [
     "load_cats_dogs",
     "load_digits",
     "load_mnist",
+    "load_names",
     "load_reynolds",
     "make_vortex_streets",
     "read_idx",
@@ -132,6 +134,16 @@ CATS_DOGS_FILES = {
         56165,
     ),
 }
+
+NAMES_FILE = RemoteFile(
+    "names.txt",
+    (
+        "https://raw.githubusercontent.com/karpathy/makemore/"
+        "988aa59e4d8fefa526d06f3b453ad116258398d4/names.txt",
+    ),
+    "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d",
+    228145,
+)
 
 # Checksum and size of this file are unknown here: load_reynolds checks keys and shapes.
 REYNOLDS_FILE = RemoteFile(
@@ -503,6 +515,26 @@ def cats_dogs_image(x: np.ndarray) -> np.ndarray:
     if x.shape[-1:] != (1024,):
         raise ValueError(f"cats_dogs_image: expected rows of 1024 values, got shape {x.shape}")
     return x.reshape(*x.shape[:-1], 32, 32).swapaxes(-1, -2)
+
+
+# ----------------------------------------------------------------------------- names
+
+
+def load_names(root: str | os.PathLike | None = None) -> list[str]:
+    """The 32,033 first names of Karpathy's makemore repository (MIT licence), the data
+    set of character-level language-model lessons.
+
+    Returns a list of str, one name a line in file order, each lowercase a-z (2 to 15
+    letters). The file's sha256 is checked when it is fetched."""
+    who = "load_names"
+    path = fetch(NAMES_FILE, root, who=who)
+    words = path.read_text(encoding="ascii", errors="replace").split()
+    if len(words) != 32033 or not all(word.isascii() and word.isalpha() for word in words):
+        raise DatasetIntegrityError(
+            f"{who}: {path} should hold 32,033 names of letters a-z, one a line; "
+            f"found {len(words)} lines"
+        )
+    return words
 
 
 # ----------------------------------------------------------------------------- Reynolds

@@ -11,8 +11,18 @@ notebook, outputs and figures included, to `notebooks/NN_name.ipynb`.
     python -m notebooks.build 03 06            # only those whose names start with 03 or 06
     python -m notebooks.build --check          # execute without writing anything
 
-`CHAINRULE_DATA` is passed through to the kernel (the folder holding the lecture data).
-A build also redraws `docs/images/graph.svg` (notebook 03's neuron) for the README.
+`CHAINRULE_DATA` is passed through to the kernel (the folder holding the lecture data;
+a relative path is taken from the current directory).
+A full build also redraws `docs/images/graph.svg` (notebook 03's neuron) and
+`docs/images/explorer.png` (a headless-Chromium screenshot of `viz.explore` on that
+neuron; skipped, with a message, where no Chromium is installed) for the README.
+
+Builds are deterministic: the kernel runs with one BLAS thread (OpenBLAS, MKL, OpenMP),
+a fixed hash seed and, on x86-64 with AVX2, OpenBLAS's Haswell kernels whatever the CPU,
+so a rebuild reproduces every printed number. The notebook records which lecture data
+files it was built with (`metadata.chainrule.data`); tests/notebooks re-executes each
+notebook and compares its text outputs with the committed ones (`text_outputs`, timings
+masked) when the same files are present.
 """
 
 from __future__ import annotations
@@ -20,7 +30,10 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +44,8 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent
 SOURCE_DIR = NOTEBOOK_DIR / "src"
 REPO_ROOT = NOTEBOOK_DIR.parent
 README_GRAPH = REPO_ROOT / "docs" / "images" / "graph.svg"
+README_EXPLORER = REPO_ROOT / "docs" / "images" / "explorer.png"
+EXPLORER_STEP = 10  # the screenshot's frame: backward, Add sends its gradient on (of 14)
 TIMEOUT_SECONDS = 90
 CELL_MARKER = re.compile(r"^# %%(?P<rest>.*)$")
 
@@ -107,15 +122,73 @@ def notebook_path(source: Path) -> Path:
 
 def kernel_environment() -> dict[str, str]:
     """The kernel's environment: this one, plus the repository on the import path and
-    the inline plotting backend; `CHAINRULE_DATA` passes through unchanged."""
+    the inline plotting backend; `CHAINRULE_DATA` passes through unchanged.
+
+    Pinned for reproducible numbers: one BLAS thread (a sum split over threads is added
+    in another order, and the notebooks' matrices are small anyway: spin-waiting threads
+    are many times slower on a busy 2-core machine), a fixed hash seed, and on x86-64
+    with AVX2 OpenBLAS's Haswell kernels, so another CPU model runs the same code."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    # the notebooks' matrices are small: one BLAS thread avoids spin-waiting threads
-    # (many times slower on a busy 2-core machine); set these variables to override
-    env.setdefault("OPENBLAS_NUM_THREADS", "1")
-    env.setdefault("OMP_NUM_THREADS", "1")
+    if env.get("CHAINRULE_DATA"):  # the kernel runs in notebooks/: resolve a relative folder
+        env["CHAINRULE_DATA"] = str(Path(env["CHAINRULE_DATA"]).expanduser().absolute())
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[variable] = "1"
+    env["PYTHONHASHSEED"] = "0"
+    if _has_avx2():
+        env["OPENBLAS_CORETYPE"] = "Haswell"
     return env
+
+
+def _has_avx2() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as file:
+            return any(line.startswith("flags") and " avx2" in line for line in file)
+    except OSError:
+        return False
+
+
+# --- what a rebuild must reproduce -------------------------------------------------------
+
+DATA_FILES = (
+    "catData_w.mat",
+    "dogData_w.mat",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+    "names.txt",
+)
+# a duration: "217.5 ms", "1.2s", "(304x faster)", "12.3 it/s"; masked before comparing
+TIMING = re.compile(
+    r"(?<![\w.])\d[\d,]*(?:\.\d+)?\s?(?:ms|us|µs|s|it/s|s/it|x faster|x slower)(?![\w])"
+)
+
+
+def data_files() -> list[str]:
+    """Which lecture data files the data folder holds (they change what notebooks print)."""
+    from nn.datasets import data_root
+
+    return [name for name in DATA_FILES if (data_root() / name).is_file()]
+
+
+def text_outputs(notebook: nbformat.NotebookNode) -> list[str]:
+    """Per code cell, what it printed (stdout) and the text of its results and errors,
+    with durations masked: what a rebuild must reproduce exactly. Progress bars and
+    warnings (stderr) and images are left out."""
+    cells = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        parts = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.name == "stdout":
+                parts.append(output.text)
+            elif output.output_type in ("execute_result", "display_data"):
+                parts.append(output.get("data", {}).get("text/plain", ""))
+            elif output.output_type == "error":
+                parts.append(f"{output.ename}: {output.evalue}")
+        cells.append(TIMING.sub("<time>", "".join(parts)))
+    return cells
 
 
 def execute(
@@ -144,7 +217,9 @@ def execute(
 def build(source: Path, write: bool = True) -> float:
     """Convert, execute and (if `write`) save one notebook; returns seconds taken."""
     start = time.perf_counter()
-    notebook = execute(read_source(source))
+    notebook = read_source(source)
+    notebook.metadata["chainrule"] = {"data": data_files()}
+    execute(notebook)
     seconds = time.perf_counter() - start
     if write:
         nbformat.validate(notebook)
@@ -168,6 +243,45 @@ def draw_readme_graph(path: Path = README_GRAPH) -> Path:
     return Path(viz.save(viz.draw(loss, params=params, order=True), str(path)))
 
 
+def draw_readme_explorer(path: Path = README_EXPLORER, step: int = EXPLORER_STEP) -> str:
+    """Screenshot `viz.explore` on notebook 03's neuron at a backward step with headless
+    Chromium; returns what was done (the path, or why nothing was written)."""
+    browser = next(
+        (
+            shutil.which(name)
+            for name in ("chromium", "chromium-browser", "google-chrome")
+            if shutil.which(name)
+        ),
+        None,
+    )
+    if browser is None:
+        return f"skipped {path.name}: no chromium on PATH (apt-get install chromium)"
+    sys.path.insert(0, str(REPO_ROOT))
+    import autograd as ag
+    from autograd import viz
+
+    w = ag.tensor(-0.5, requires_grad=True)
+    b = ag.tensor(0.5, requires_grad=True)
+    x, y = ag.tensor(1.0), ag.tensor(7.0)
+    loss = (ag.tanh(w * x + b) - y) ** 2
+    explorer = viz.explore(loss, params={"w": w, "b": b}, inputs={"x": x, "y": y})
+    if not 0 <= step < explorer.frames:
+        raise ValueError(f"draw_readme_explorer: step {step} of {explorer.frames} frames")
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(explorer.save(Path(folder) / "neuron.html"))
+        shot = Path(folder) / "shot.png"
+        command = [
+            browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+            f"--screenshot={shot}", "--window-size=1200,560", f"{page.as_uri()}#step={step}",
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if result.returncode != 0 or not shot.is_file():
+            return f"skipped {path.name}: chromium failed ({result.stderr.strip()[-300:]})"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, path)
+    return f"drew {path.relative_to(REPO_ROOT)} (frame {step} of {explorer.frames})"
+
+
 def sources(prefixes: list[str]) -> list[Path]:
     found = sorted(SOURCE_DIR.glob("[0-9][0-9]_*.py"))
     if prefixes:
@@ -181,7 +295,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="name prefixes, e.g. 03 (default: all)")
     parser.add_argument("--check", action="store_true", help="execute without writing")
+    parser.add_argument(
+        "--images", action="store_true", help="only redraw the README's graph and screenshot"
+    )
     args = parser.parse_args(argv)
+    if args.images:
+        print(f"drew {draw_readme_graph().relative_to(REPO_ROOT)}")
+        print(draw_readme_explorer())
+        return 0
     total = 0.0
     for source in sources(args.names):
         seconds = build(source, write=not args.check)
@@ -191,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"total {total:.1f} s")
     if not args.check and not args.names:
         print(f"drew {draw_readme_graph().relative_to(REPO_ROOT)}")
+        print(draw_readme_explorer())
     return 0
 
 

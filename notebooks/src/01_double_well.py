@@ -51,6 +51,7 @@ ax.plot(xs, tangent, ":", color="k", label="tangent at $x_0$")
 ax.plot([X0], [well(X0)], "ko")
 ax.set_ylim(-2, 3)
 ax.set_xlabel("x")
+ax.set_ylabel("V(x) and V'(x)")
 ax.legend()
 plt.show()
 
@@ -292,6 +293,7 @@ right.plot(newton_from_hump, well(newton_from_hump), "x-", ms=10, label="Newton 
 right.plot(descent_path, well(descent_path), "s-", ms=4, label="gradient descent from 1.6")
 right.set_ylim(-1.3, 2.5)
 right.set_xlabel("x")
+right.set_ylabel("V(x)")
 right.legend()
 plt.show()
 
@@ -309,6 +311,21 @@ print(f"Gradient descent after {STEPS} steps: x = {descent_path[-1]:.6f}")
 # millions of parameters, though, $V''$ is a millions-by-millions Hessian matrix, which is
 # why deep learning lives on gradient descent and its variants.
 #
+# ## Exercises
+#
+# 1. **The other well.** Gradient descent with learning rate 0.1 started at $x = -0.5$:
+#    where does it end? Reason with the sign of $V'$ on $(-1, 0)$ and set `answer_end`;
+#    the checks run the descent with the engine.
+# 2. **The curvature at the bottom.** What is $V''(1)$? Set `answer_curvature`; the
+#    checks compute it with `ag.grad` twice.
+#
+
+# %%
+answer_end = -1.0  # V' < 0 on (-1, 0)... so x moves left until V'(x) = 0 at x = -1
+answer_curvature = 12 * 1.0**2 - 4  # V''(x) = 12 x^2 - 4
+print(answer_end, answer_curvature)
+
+# %% [markdown]
 # ## Checks
 #
 # This cell fails, and with it the notebook's test, if any lesson above stops holding.
@@ -327,4 +344,9 @@ assert abs(descent_path[6] - 1) > 1e-4, "gradient descent is slower"
 assert abs(newton_from_hump[-1]) < 1e-12, "Newton from the hump finds the maximum"
 h_errors = [central_difference_error(h) for h in (1e-2, 1e-6, 1e-12)]
 assert h_errors[1] < h_errors[0] and h_errors[1] < h_errors[2], "a middle step h is best"
+x_exercise = -0.5
+for _ in range(200):
+    x_exercise -= 0.1 * ag.grad(well)(x_exercise)
+assert abs(x_exercise - answer_end) < 1e-9, "exercise 1"
+assert abs(ag.grad(ag.grad(well))(1.0) - answer_curvature) < 1e-12, "exercise 2"
 print("all checks passed")

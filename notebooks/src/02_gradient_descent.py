@@ -124,6 +124,8 @@ for path in ring_paths:
     ax.plot(path[:, 0], path[:, 1], ".-", color="tab:red", ms=3)
     ax.plot(*path[0], "ko", ms=4)
 ax.set_aspect("equal")
+ax.set_xlabel("x")
+ax.set_ylabel("y")
 ax.set_title("Gradient descent, η = 0.05, from 8 starts")
 plt.show()
 ends = np.array([path[-1] @ path[-1] for path in ring_paths])
@@ -155,10 +157,12 @@ for ax, (lr, path) in zip(axes, paths.items()):
     ax.plot(r, np.sin(r**2), ".-", color="tab:red", lw=0.7)
     ax.plot(r[0], np.sin(r[0] ** 2), "k*", ms=10)
     ax.set_title(f"η = {lr}")
-    ax.set_xlabel("r")
+    ax.set_xlabel("r = |p|")
+    ax.set_ylabel("f = sin(r²)")
 for lr, path in paths.items():
     axes[-1].plot(np.sin((path**2).sum(axis=1)), ".-", ms=3, label=f"η = {lr}")
 axes[-1].set_xlabel("step")
+axes[-1].set_ylabel("f(p)")
 axes[-1].set_title("f(p) per step")
 axes[-1].legend(fontsize=8)
 plt.tight_layout()
@@ -176,6 +180,19 @@ for lr, path in paths.items():
 # story of tuning it: small is safe but slow, and past a point larger is not faster but
 # unstable. Where the descent ends up can depend on it too.
 #
+# ## Exercise
+#
+# **The gradient by hand.** For $f(x, y) = \sin(x^2 + y^2)$, write $\nabla f(1, 1)$ with
+# the chain rule and set `answer_gradient` (a pair of numbers). In which direction does a
+# gradient-descent step from $(1, 1)$ move, and why, given that $x^2 + y^2 = 2$ lies beyond
+# the first ridge of $\sin$ at $\pi/2$?
+#
+
+# %%
+answer_gradient = (2 * np.cos(2.0) * 1.0, 2 * np.cos(2.0) * 1.0)  # 2 cos(x² + y²) (x, y)
+print(np.round(answer_gradient, 6), "-> a descent step moves outward, away from the ridge")
+
+# %% [markdown]
 # ## Checks
 
 # %%
@@ -188,4 +205,7 @@ assert slow @ slow < valley - 1, "a small learning rate is still on its way"
 bouncy_radii = (paths[0.15] ** 2).sum(axis=1)[-6:]
 assert np.any(bouncy_radii > valley) and np.any(bouncy_radii < valley), "overshoots both ways"
 assert jumpy @ jumpy < 1e-6, "a large learning rate lands in the basin at the origin"
+p_exercise = ag.tensor([1.0, 1.0], requires_grad=True)
+ag.sin((p_exercise**2).sum()).backward()
+assert np.allclose(p_exercise.grad.numpy(), answer_gradient, atol=1e-12), "exercise"
 print("all checks passed")

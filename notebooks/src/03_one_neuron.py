@@ -174,6 +174,21 @@ print(steps)
 viz.draw(loss, params={"w": w, "b": b, "x": x, "y": y}, order=True)
 
 # %% [markdown]
+# ## Step through it: the explorer
+#
+# `viz.explore` turns the same graph into a page that plays the forward pass op by op
+# and then backward one edge at a time, with the upstream gradient, the op's local
+# derivative (its formula), the product sent to the input, and the leaf gradients
+# filling in. Use play, the arrows or the scrubber. Its numbers are the trace above.
+# (GitHub does not run the page's script; run the notebook, or open a saved page with
+# `page.save("neuron.html")`. The README shows a screenshot.)
+
+# %%
+page = viz.explore(loss, params={"w": w, "b": b}, inputs={"x": x, "y": y})
+print(f"{page.frames} frames: the leaves, 5 ops forward, the seed, 6 backward edges, the sum")
+page
+
+# %% [markdown]
 # ## Training the neuron, and why it cannot reach the target
 #
 # Gradient descent on $w$ and $b$. But $\tanh$ never leaves $(-1, 1)$, so the output can
@@ -201,11 +216,14 @@ fig, axes = plt.subplots(1, 3, figsize=(13, 3.2))
 axes[0].plot(losses)
 axes[0].axhline((1 - Y_TARGET) ** 2, color="gray", ls=":", label="floor (1 - y)²")
 axes[0].set_title("loss")
+axes[0].set_ylabel("loss L = (a - y)²")
 axes[0].legend()
 axes[1].plot(outputs)
 axes[1].set_title("output a = tanh(wx + b)")
+axes[1].set_ylabel("a")
 axes[2].semilogy(grad_sizes)
 axes[2].set_title("|dL/dw|")
+axes[2].set_ylabel("|dL/dw|")
 for ax in axes:
     ax.set_xlabel("step")
 plt.tight_layout()
@@ -213,6 +231,19 @@ plt.show()
 print(f"loss: {losses[0]} at the start, {losses[-1]:.4f} after {STEPS} steps")
 print(f"output after {STEPS} steps: {outputs[-1]:.6f}")
 print(f"|dL/dw|: {grad_sizes[0]} at the start, {grad_sizes[-1]:.2e} after {STEPS} steps")
+
+# %% [markdown]
+# ## Exercise
+#
+# **One more gradient by hand.** With $w = 0.5$, $b = 0$, $x = 1$ and $y = 7$, what is
+# $\partial L / \partial b$ for $L = (\tanh(wx + b) - y)^2$? Use the chain rule as above
+# (the last factor, $\partial z / \partial b$, is 1) and set `answer_dL_db`.
+#
+
+# %%
+a_exercise = np.tanh(0.5 * 1.0 + 0.0)
+answer_dL_db = 2 * (a_exercise - 7.0) * (1 - a_exercise**2) * 1.0
+print(answer_dL_db)
 
 # %% [markdown]
 # ## Checks
@@ -226,4 +257,9 @@ assert abs(half - full / 2) < 1e-12, "detaching one of two equal factors halves 
 assert twice == 2 * once and after_zeroing == once, "gradients accumulate until cleared"
 assert 36 < losses[-1] < 36.5, "the loss approaches, never crosses, the floor of 36"
 assert grad_sizes[-1] < grad_sizes[0] / 100, "the saturated neuron's gradient has vanished"
+assert page.frames == 14 and "<svg" in page.html, "the explorer's frames"
+w_exercise = ag.tensor(0.5, requires_grad=True)
+b_exercise = ag.tensor(0.0, requires_grad=True)
+((ag.tanh(w_exercise * 1.0 + b_exercise) - 7.0) ** 2).backward()
+assert abs(b_exercise.grad.item() - answer_dL_db) < 1e-12, "exercise"
 print("all checks passed")

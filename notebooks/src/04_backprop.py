@@ -15,6 +15,7 @@ import numpy as np
 
 import autograd as ag
 import nn
+from autograd import viz
 from nn import datasets
 
 warnings.filterwarnings("ignore", message="IProgress not found")  # text bars without widgets
@@ -110,6 +111,39 @@ print(f"max |engine - by hand| for theta1: {difference_1:.1e}, for theta2: {diff
 # Same gradients, to the last few bits. The engine needed no derivation: it recorded
 # the forward pass and ran the local derivative of each of its primitives backwards.
 #
+# ## Where paths meet, step by step
+#
+# Backpropagation's one rule beyond the chain rule: where a value feeds several ops, its
+# gradient is the **sum** of what comes back along each path. In
+# $L = \tanh(ab + a)\,(ab)$, $a$ feeds two ops (the product $c = ab$ and the
+# sum) and so does $c$: three paths lead from $a$ to $L$. The
+# explorer below plays backward one edge at a time and shows the running sum at each
+# meeting point (`a + b = total (2 of 3 contributions, so far)`), ending at `.grad`.
+
+# %%
+a_meet = ag.tensor(0.5, requires_grad=True)
+b_meet = ag.tensor(-1.5, requires_grad=True)
+c_meet = a_meet * b_meet
+meet_loss = ag.tanh(c_meet + a_meet) * c_meet
+meet_steps = viz.trace_backward(meet_loss, params={"a": a_meet, "b": b_meet})
+contributions_to_a = [float(g) for g in meet_steps.contributions_to(a_meet)]
+print(f"dL/da = {' + '.join(f'{g:.4f}' for g in contributions_to_a)} = {a_meet.grad.item():.4f}")
+viz.explore(meet_loss, params={"a": a_meet, "b": b_meet})
+
+# %% [markdown]
+# And a small MLP, `nn.MLP(2, [3], 1)` on four samples with the squared error: each
+# weight matrix is a node, the batch flows through as (4, ·) tensors, and "collapse
+# modules" shows one box per layer.
+
+# %%
+ag.manual_seed(0)
+tiny = nn.MLP(2, [3], 1)
+tiny_loss = nn.MSELoss()(tiny(ag.tensor(X[:4])), ag.tensor(y[:4]))
+viz.trace_backward(tiny_loss, params=tiny)
+tiny_page = viz.explore(tiny_loss, params=tiny)
+print(f"{tiny_page.frames} frames")
+tiny_page
+
 # ## Training it, and why the prediction stops at 1.0
 #
 # Gradient descent with the hand-written gradients. The loss falls and then stalls; the
@@ -428,6 +462,19 @@ print(f"MLP above: training loss {re_curve[-1, 0]:.4f}, test loss {test_mse:.4f}
 # the usual gap that regularisation and more data narrow.
 
 # %% [markdown]
+# ## Exercise
+#
+# **How much can a sigmoid pass back?** Backward through a sigmoid multiplies the gradient
+# by $\sigma'(z) = \sigma(z)(1 - \sigma(z))$. What is its largest value, and where? Set
+# `answer_max_slope`. (Through ten sigmoid layers a gradient shrinks by at least that
+# factor to the tenth power: notebook 8.)
+#
+
+# %%
+answer_max_slope = 0.5 * (1 - 0.5)  # at z = 0, where sigma = 1/2
+print(answer_max_slope, answer_max_slope**10)
+
+# %% [markdown]
 # ## Checks
 
 # %%
@@ -442,4 +489,9 @@ assert mlp_r2 > 0.85
 assert test_mse > 3 * re_curve[-1, 0], "the test loss is well above the training loss"
 assert batch_sweep[256][-1, 0] > batch_sweep[16][-1, 0], "fewer updates, higher loss"
 assert lr_sweep[1e-4][-1, 0] > lr_sweep[1e-3][-1, 0], "too small a learning rate crawls"
+z_grid = ag.tensor(np.linspace(-6, 6, 1201), requires_grad=True)
+ag.sigmoid(z_grid).sum().backward()
+assert abs(z_grid.grad.numpy().max() - answer_max_slope) < 1e-12, "exercise"
+assert abs(sum(contributions_to_a) - a_meet.grad.item()) < 1e-12 and len(contributions_to_a) == 2
+assert tiny_page.frames == 1 + 4 + 1 + 7 + 1, "leaves, 4 ops, seed, 7 edges with a gradient, sum"
 print("all checks passed")

@@ -113,6 +113,8 @@ for ax, (name, (activation, closed_form)) in zip(axes.flat, activations.items())
     ax.axvline(0, color="gray", lw=0.5)
     ax.set_ylim(-1.3, 2.0)
     ax.set_title(name)
+    ax.set_xlabel("x")
+    ax.set_ylabel("σ(x), σ'(x)")
 axes[0, 0].legend(loc="upper left")
 plt.tight_layout()
 plt.show()
@@ -184,10 +186,26 @@ ax.plot(xs, first.numpy(), "--", label="σ'")
 ax.plot(xs, second.numpy(), ":", label="σ''")
 ax.axhline(0, color="gray", lw=0.5)
 ax.set_title("The logistic function and its first two derivatives (engine)")
+ax.set_xlabel("x")
+ax.set_ylabel("value")
 ax.legend()
 plt.show()
 for name, error in second_errors.items():
     print(f"{name:<9} second derivative: max |engine - closed form| = {error:.1e}")
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. **Softplus and the logistic.** $\text{softplus}(x) = \ln(1 + e^x)$. What is its
+#    derivative at 0? (Its derivative is a function met above.) Set `answer_softplus_slope`.
+# 2. **GELU at zero.** $\text{GELU}(x) = x\,\Phi(x)$ with $\Phi$ the standard normal
+#    CDF. What is $\text{GELU}'(0)$? Set `answer_gelu_slope`.
+#
+
+# %%
+answer_softplus_slope = 1 / (1 + np.exp(-0.0))  # softplus' = logistic: 0.5
+answer_gelu_slope = 0.5  # Phi(0) + 0 * phi(0)
+print(answer_softplus_slope, answer_gelu_slope)
 
 # %% [markdown]
 # ## Checks
@@ -201,4 +219,10 @@ assert abs(peaks["logistic"] - 0.25) < 1e-12, "the logistic derivative peaks at 
 assert abs(peaks["tanh"] - 1.0) < 1e-12 and abs(peaks["ReLU"] - 1.0) < 1e-12
 _, step_slopes = derivative(Step.apply, xs)
 assert not step_slopes.any(), "the step function has zero gradient everywhere"
+zero = ag.tensor(0.0, requires_grad=True)
+nn.functional.softplus(zero).backward()
+assert abs(zero.grad.item() - answer_softplus_slope) < 1e-12, "exercise 1"
+zero.grad = None
+nn.functional.gelu(zero).backward()
+assert abs(zero.grad.item() - answer_gelu_slope) < 1e-12, "exercise 2"
 print("all checks passed")

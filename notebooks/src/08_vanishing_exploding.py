@@ -104,6 +104,7 @@ for ax, (scheme, outputs) in zip(axes, stacks.items()):
     ax.legend([f"layer {d + 1}" for d in (0, 4, 9)], loc="upper center")
     ax.set_title(f"tanh activations, weights {scheme}")
     ax.set_xlabel("activation")
+    ax.set_ylabel("density")
 plt.show()
 for scheme, fractions in saturated.items():
     print(f"{scheme:<8} fraction of units with |a| > 0.99, per layer:", np.round(fractions, 3))
@@ -308,6 +309,18 @@ print(
 )
 
 # %% [markdown]
+# ## Exercise
+#
+# **He's standard deviation.** For a ReLU layer with fan-in 256, what standard deviation
+# does He (Kaiming) initialisation give its weights? Set `answer_std`; the checks draw a
+# large weight matrix with `nn.init.kaiming_normal_` and compare.
+#
+
+# %%
+answer_std = np.sqrt(2 / 256)  # gain sqrt(2) for ReLU, divided by sqrt(fan_in)
+print(f"{answer_std:.4f}")
+
+# %% [markdown]
 # ## Checks
 
 # %%
@@ -322,4 +335,7 @@ assert clipped_losses[-1] < 1.0, "with clipping the same network trains"
 assert set(relu_dead_before) <= set(relu_dead_after) and relu_moved == 0.0, "dead stays dead"
 assert len(all_dead_loss[1]) == 32, "a learning rate of 1 kills every unit"
 assert leaky_moved > 0.0, "leaky ReLU units still get a gradient"
+ag.manual_seed(0)
+drawn = nn.init.kaiming_normal_(ag.zeros((4096, 256)), nonlinearity="relu").numpy()
+assert abs(drawn.std() / answer_std - 1) < 0.01, "exercise"
 print("all checks passed")

@@ -26,6 +26,7 @@ from nn.datasets import (
     load_cats_dogs,
     load_digits,
     load_mnist,
+    load_names,
     load_reynolds,
     make_vortex_streets,
     read_idx,
@@ -210,6 +211,7 @@ def test_uncreatable_folder_is_reported_as_not_available(tmp_path, offline):
         (lambda root: load_mnist(root, subset="train"), ["train-images-idx3-ubyte.gz"]),
         (lambda root: load_cats_dogs(root), ["dogData_w.mat"]),
         (lambda root: load_reynolds(root), ["reynolds_data.npz"]),
+        (lambda root: load_names(root), ["names.txt"]),
     ],
 )
 def test_each_downloader_names_its_source_and_folder_offline(tmp_path, offline, load, names):
@@ -413,6 +415,36 @@ def test_load_cats_dogs_from_local_files():
     np.testing.assert_array_equal(
         cats_dogs_image(X[80]), book_cats[:, 0].reshape(32, 32, order="F")
     )
+
+
+def test_load_names_from_the_local_file():
+    local_file("names.txt")
+    words = load_names()
+    assert len(words) == 32033 and words[:3] == ["emma", "olivia", "ava"]
+    assert set("".join(words)) == set("abcdefghijklmnopqrstuvwxyz")
+    assert min(map(len, words)) == 2 and max(map(len, words)) == 15
+
+
+def test_load_names_downloads_checks_and_refuses_other_contents(tmp_path, monkeypatch):
+    good = "\n".join(["emma", "olivia"] * 16016 + ["ava"]).encode() + b"\n"
+    monkeypatch.setattr(
+        datasets,
+        "NAMES_FILE",
+        RemoteFile("names.txt", ("https://example.invalid/names.txt",), None, len(good)),
+    )
+    asked = serve(monkeypatch, good)
+    assert load_names(tmp_path)[:3] == ["emma", "olivia", "emma"]
+    assert len(asked) == 1 and (tmp_path / "names.txt").read_bytes() == good
+    (tmp_path / "names.txt").write_bytes(good.replace(b"ava", b"a1a"))
+    with pytest.raises(DatasetIntegrityError, match="32,033 names"):
+        load_names(tmp_path)
+
+
+def test_names_file_is_the_makemore_commit():
+    assert datasets.NAMES_FILE.urls[0].endswith(
+        "karpathy/makemore/988aa59e4d8fefa526d06f3b453ad116258398d4/names.txt"
+    )
+    assert datasets.NAMES_FILE.sha256.startswith("0a30b5557f19")
 
 
 def test_cats_dogs_image_is_column_major():
