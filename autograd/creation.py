@@ -49,6 +49,9 @@ class Generator:
         """The seed last set."""
         return self._seed
 
+    def __repr__(self) -> str:  # no memory address: a notebook's output stays reproducible
+        return f"Generator(initial_seed={self._seed})"
+
     def get_state(self) -> dict:
         """The generator's state (numpy's bit-generator state, a dict)."""
         return self.rng.bit_generator.state

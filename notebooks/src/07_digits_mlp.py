@@ -29,8 +29,8 @@ from nn.data import DataLoader, TensorDataset
 warnings.filterwarnings("ignore", message="IProgress not found")  # text bars without widgets
 from tqdm.auto import tqdm  # noqa: E402
 
-ag.set_default_dtype(np.float32)  # float32 weights: half the memory traffic of float64
 ag.manual_seed(0)
+ag.set_default_dtype(np.float32)  # float32 weights: half the memory traffic of float64
 
 # %%
 try:
