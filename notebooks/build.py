@@ -103,7 +103,8 @@ def _make_cell(kind: str, lines: list[str]) -> nbformat.NotebookNode:
     text = "\n".join(lines).strip("\n")
     if kind == "code":
         return nbformat.v4.new_code_cell(text)
-    return nbformat.v4.new_markdown_cell("\n".join(_uncomment(line) for line in text.splitlines()))
+    markdown = "\n".join(_uncomment(line) for line in text.splitlines())
+    return nbformat.v4.new_markdown_cell(markdown.strip("\n"))  # as jupytext: no blank ends
 
 
 def _uncomment(line: str) -> str:
