@@ -266,7 +266,13 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing a gradient (in place); returns self."""
-        if requires_grad and self._data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind == "c":
+            raise TypeError(
+                f"complex tensors cannot require gradients (dtype {self._data.dtype}): "
+                "chainrule differentiates real functions only. Split the value into real "
+                "and imaginary float tensors (z = a + ib) and differentiate those."
+            )
+        if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(
                 f"only floating tensors can require gradients, but this one has dtype "
                 f"{self._data.dtype}; convert it first, e.g. tensor(x, dtype=np.float64)"

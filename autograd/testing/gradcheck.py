@@ -111,7 +111,10 @@ def gradgradcheck(
         leaves = []
         for i in checked:  # plain tensors (the numerical side) become leaves here
             if not args[i].requires_grad:
-                args[i] = args[i].detach().requires_grad_()
+                args[i] = args[i].detach()
+                # set directly: the complex step differentiates the formulas' complex-analytic
+                # extension, a use only this kit makes (users' complex leaves are refused)
+                args[i]._requires_grad = True
             leaves.append(args[i])
         outs = _outputs(fn(*args), "gradgradcheck")
         grads = _vjp(outs, leaves, cotangents, create_graph=True)

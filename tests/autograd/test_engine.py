@@ -545,3 +545,11 @@ def test_log_of_zero_is_minus_infinity_and_its_gradient_infinity():
     y.sum().backward()
     np.testing.assert_array_equal(y.numpy(), [-np.inf, 0.0])
     np.testing.assert_array_equal(x.grad.numpy(), [np.inf, 1.0])
+
+
+def test_complex_leaves_are_refused_with_a_clear_error():
+    with pytest.raises(TypeError, match="complex tensors cannot require gradients"):
+        ag.tensor(np.array([1 + 1j]), requires_grad=True)
+    z = ag.tensor(np.array([1 + 1j]))
+    with pytest.raises(TypeError, match="complex tensors cannot require gradients"):
+        z.requires_grad = True
