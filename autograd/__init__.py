@@ -45,7 +45,17 @@ from .creation import (
     zeros_like,
 )
 from .function import Domain, Function, Node, Primitive
-from .functional import grad, gradients, hessian, hvp, jacobian, value_and_grad
+from .functional import (
+    grad,
+    gradients,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jvp,
+    value_and_grad,
+    vjp,
+)
 from .mode import (
     Observer,
     call_in_scope,

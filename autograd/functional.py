@@ -5,6 +5,9 @@
     jacobian(f)(x)          d f_i / d x_j, shape f(x).shape + x.shape
     hessian(f)(x)           jacobian(grad(f))(x)
     hvp(f)(x, v)            the Hessian times v, without forming the Hessian
+    vjp(f, x, v)            (f(x), v^T J): reverse mode, as torch.autograd.functional.vjp
+    jvp(f, x, v)            (f(x), J v): forward mode, as torch.autograd.functional.jvp
+    jacfwd(f)(x)            the Jacobian column by column, by jvp (same values as jacobian)
     gradients(outs, ins)    torch.autograd.grad: gradients returned, `.grad` untouched
 
 Each transform takes Python floats, numpy arrays or Tensors and returns the same
@@ -141,7 +144,110 @@ def hvp(fun: Callable, argnums: int = 0) -> Callable:
     return hvp_fun
 
 
+def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) -> tuple:
+    """(func(inputs), v^T J): the vector-Jacobian product, as torch.autograd.functional.vjp.
+
+    `inputs` is one input or a tuple of them; `v` has the output's shape (it may be
+    omitted for a one-element output). The products come back as `inputs` came.
+    """
+    single = not isinstance(inputs, tuple)
+    args = (inputs,) if single else inputs
+    with enable_grad():
+        marked, xs, nested = _mark_inputs(args, tuple(range(len(args))))
+        out = _checked_output(func(*marked), "vjp")
+        seed = _as_seed(v, out, "vjp")
+        grads = gradients(
+            out, xs, grad_outputs=seed, create_graph=create_graph or nested, allow_unused=True
+        )
+    keep = create_graph or nested
+    products = tuple(_like(a, _zeros_if_none(g, x), keep) for a, g, x in zip(args, grads, xs))
+    return _like(args[0], out, keep), products[0] if single else products
+
+
+def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False) -> tuple:
+    """(func(inputs), J v): the Jacobian-vector product, as torch.autograd.functional.jvp.
+
+    Forward mode on the reverse-mode tape (the double-vjp construction): with u a
+    stand-in cotangent, g(u) = J^T u is linear in u, and d<g(u), v>/du = J v. `v` has the
+    inputs' shapes (one per input; omitted for one-element inputs).
+    """
+    single = not isinstance(inputs, tuple)
+    args = (inputs,) if single else inputs
+    vs = (v,) if single else (v if v is not None else (None,) * len(args))
+    with enable_grad():
+        marked, xs, nested = _mark_inputs(args, tuple(range(len(args))))
+        out = _checked_output(func(*marked), "jvp")
+        u = Tensor._make(np.zeros(out.shape, out.dtype), True, None)  # any value: g is linear
+        gs = gradients(out, xs, grad_outputs=u, create_graph=True, allow_unused=True)
+        dot = None
+        for g, x, direction in zip(gs, xs, vs):
+            if g is not None:
+                term = (g * _as_seed(direction, x, "jvp")).sum()
+                dot = term if dot is None else dot + term
+        if dot is None:  # the output does not depend on the inputs
+            product = Tensor(np.zeros(out.shape, out.dtype))
+        else:
+            (product,) = gradients(dot, u, create_graph=create_graph or nested, allow_unused=True)
+            product = _zeros_if_none(product, u)
+    keep = create_graph or nested
+    return _like(args[0], out, keep), _like(args[0], product, keep)
+
+
+def jacfwd(fun: Callable, argnums: int = 0) -> Callable:
+    """A function computing d fun(x)_i / d x_j column by column with `jvp` (forward mode),
+    shaped fun(x).shape + x.shape: the values of `jacobian`, which goes row by row."""
+
+    @functools.wraps(fun)
+    def jacfwd_fun(*args: Any, **kwargs: Any) -> Any:
+        x = args[argnums]
+        x_array = np.asarray(x._data if isinstance(x, Tensor) else x)
+        if x_array.dtype.kind not in "fc":
+            x_array = x_array.astype(get_default_dtype())
+        x_tensor = x if isinstance(x, Tensor) else Tensor(x_array)
+
+        def of_x(value: Tensor) -> Tensor:
+            call = list(args)
+            call[argnums] = value
+            return fun(*call, **kwargs)
+
+        columns = []
+        for j in range(x_array.size):
+            direction = np.zeros(x_array.size, x_array.dtype)
+            direction[j] = 1
+            _, column = jvp(of_x, x_tensor, Tensor(direction.reshape(x_array.shape)))
+            columns.append(column.reshape(-1, 1))
+        from .ops import concatenate
+
+        out_shape = columns[0].shape[:1] if columns else (0,)
+        jac = concatenate(columns, axis=1) if columns else Tensor(np.zeros((*out_shape, 0)))
+        out = of_x(x_tensor) if columns else None
+        shape = (*(out.shape if out is not None else ()), *x_array.shape)
+        return _like(x, jac.reshape(*shape), isinstance(x, Tensor) and x.requires_grad)
+
+    return jacfwd_fun
+
+
 # helpers ----------------------------------------------------------------------------
+
+
+def _checked_output(out: Any, name: str) -> Tensor:
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}: func must return a Tensor, got {type(out).__name__}")
+    return out
+
+
+def _as_seed(v: Any, like: Tensor, name: str) -> Tensor:
+    """`v` as a tensor of `like`'s shape (None: 1 for a one-element `like`)."""
+    if v is None:
+        if like.size != 1:
+            raise ValueError(
+                f"{name}: give v (shape {like.shape}); it may be omitted only for one element"
+            )
+        return Tensor(np.ones(like.shape, like.dtype))
+    seed = v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=like.dtype))
+    if seed.shape != like.shape:
+        raise ValueError(f"{name}: v has shape {seed.shape}, expected {like.shape}")
+    return seed
 
 
 def _mark_inputs(args: tuple, nums: tuple) -> tuple[tuple, list[Tensor], bool]:
