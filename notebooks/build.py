@@ -215,8 +215,29 @@ def execute(
     return notebook
 
 
+def missing_data(source: Path) -> list[str]:
+    """Data files the committed notebook was built with that the data folder now lacks."""
+    path = notebook_path(source)
+    if not path.exists():
+        return []
+    built_with = nbformat.read(path, as_version=4).metadata.get("chainrule", {}).get("data", [])
+    present = data_files()
+    return [name for name in built_with if name not in present]
+
+
 def build(source: Path, write: bool = True) -> float:
-    """Convert, execute and (if `write`) save one notebook; returns seconds taken."""
+    """Convert, execute and (if `write`) save one notebook; returns seconds taken.
+
+    A notebook built with lecture data is not rewritten without it: that would replace
+    its lesson by the fallback's silently (a relative CHAINRULE_DATA that missed, say)."""
+    if write and (lost := missing_data(source)):
+        from nn.datasets import data_root
+
+        raise SystemExit(
+            f"{source.name}: the committed notebook was built with {', '.join(lost)}, which "
+            f"the data folder {data_root()} lacks; set CHAINRULE_DATA to the folder that "
+            "holds them (e.g. CHAINRULE_DATA=../shared/data), or run with --check"
+        )
     start = time.perf_counter()
     notebook = read_source(source)
     notebook.metadata["chainrule"] = {"data": data_files()}

@@ -40,3 +40,15 @@ def test_without_jupytext_the_fallback_reader_is_used(tmp_path, monkeypatch):
         ("code", "cell-01", "x = 1"),
         ("code", "cell-02", "print(x)"),
     ]
+
+
+def test_a_notebook_built_with_data_is_not_rewritten_without_it(monkeypatch):
+    source = build.SOURCE_DIR / "06_cats_dogs.py"
+    committed = build.notebook_path(source).read_bytes()
+    needed = build.nbformat.read(build.notebook_path(source), as_version=4).metadata
+    if not needed.get("chainrule", {}).get("data"):
+        pytest.skip("notebook 06 was committed without its data files")
+    monkeypatch.setattr(build, "data_files", lambda: [])  # the data folder went missing
+    with pytest.raises(SystemExit, match="catData_w.mat.*set CHAINRULE_DATA"):
+        build.build(source)
+    assert build.notebook_path(source).read_bytes() == committed
