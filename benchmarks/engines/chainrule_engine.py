@@ -63,7 +63,19 @@ class ChainruleRawMLP(EagerPrepared):
                 p -= self.spec.lr * p.grad
 
 
-class ChainruleNNMLP(EagerPrepared):
+class _NNStep(EagerPrepared):
+    """An nn model, loss and optimiser: backward, then the optimiser's step."""
+
+    def _backward(self) -> None:
+        self.optimizer.zero_grad()
+        self.loss_fn(self.model(self.x), self.y).backward()
+
+    def step(self) -> None:
+        self._backward()
+        self.optimizer.step()
+
+
+class ChainruleNNMLP(_NNStep):
     """nn.Linear layers in nn.Sequential, nn.CrossEntropyLoss / nn.MSELoss, nn.optim.SGD.
 
     nn.Linear stores its weight as (out_features, in_features), PyTorch's layout: the
@@ -92,20 +104,12 @@ class ChainruleNNMLP(EagerPrepared):
         self.optimizer = nn.optim.SGD(self.model.parameters(), lr=spec.lr)
         self.x, self.y = ag.Tensor(workload.x), ag.Tensor(workload.y)
 
-    def _backward(self) -> None:
-        self.optimizer.zero_grad()
-        self.loss_fn(self.model(self.x), self.y).backward()
-
     def gradients(self) -> list[np.ndarray]:
         self._backward()
         grads = []
         for linear in self.linears:
             grads += [_grad_array(linear.weight).T, _grad_array(linear.bias)]
         return grads
-
-    def step(self) -> None:
-        self._backward()
-        self.optimizer.step()
 
 
 class ChainruleScalar(EagerPrepared):
@@ -164,7 +168,7 @@ class ChainruleCapturedScalar(ChainruleScalar):
         return super().gradients()
 
 
-class ChainruleNNCNN(EagerPrepared):
+class ChainruleNNCNN(_NNStep):
     """W7 through nn: Conv2d-ReLU-MaxPool2d twice, Flatten, Linear; CrossEntropyLoss; SGD."""
 
     def __init__(self, workload: Workload):
@@ -204,19 +208,11 @@ class ChainruleNNCNN(EagerPrepared):
         self.optimizer = nn.optim.SGD(self.model.parameters(), lr=spec.lr)
         self.x, self.y = ag.Tensor(workload.x), ag.Tensor(workload.y)
 
-    def _backward(self) -> None:
-        self.optimizer.zero_grad()
-        self.loss_fn(self.model(self.x), self.y).backward()
-
     def gradients(self) -> list[np.ndarray]:
         self._backward()
         grads = [_grad_array(p) for p in self.params]
         grads[4] = grads[4].T  # Linear's (out, in) weight -> the workload's (in, out)
         return grads
-
-    def step(self) -> None:
-        self._backward()
-        self.optimizer.step()
 
 
 class ChainruleCapturedCNN(_Captured, ChainruleNNCNN):
