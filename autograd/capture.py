@@ -7,7 +7,7 @@ The first call with a given signature (the arguments' shapes, dtypes and require
 runs `loss_fn` eagerly, with backward, and keeps the sequence of ops it applied: a tape.
 The tape is compiled into one straight-line Python function (`step.source()` shows it).
 Later calls with that signature run it, skipping the per-op bookkeeping of an eager
-graph (Tensors, nodes, freezing, ordering): each op's `forward` and then its `backward`
+graph (Tensors, nodes, version checks, ordering): each op's `forward` and then its `backward`
 formula on bare arrays, and `.grad` written as `backward()` writes it. The results are
 the eager results, to the last bit: the same formulas in the same order.
 
