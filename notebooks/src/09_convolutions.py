@@ -275,6 +275,71 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
+# ## Taking the model to PyTorch or ONNX
+#
+# A model trained here can leave chainrule in two ways (docs/interop.md has the details):
+#
+# * `nn.save(model.state_dict(), "cnn.safetensors")` writes a standard safetensors file.
+#   The parameter names and shapes are PyTorch's, so the same architecture written with
+#   `torch.nn` loads it with `load_state_dict(safetensors.torch.load_file(...))`, and a
+#   PyTorch model's file loads here the same way round.
+# * `autograd.onnx.export(model, (x,), "cnn.onnx")` traces one call and writes an ONNX
+#   graph that runtimes such as onnxruntime run without Python.
+#
+# The checks at the end compare the CNN's outputs with PyTorch's and with onnxruntime's
+# wherever those are installed (`pip install torch onnxruntime`).
+
+# %%
+import os  # noqa: E402
+import tempfile  # noqa: E402
+
+import autograd.onnx  # noqa: E402
+
+folder = tempfile.mkdtemp()
+cnn.eval()
+example = ag.tensor(images[test_idx[:5]])
+with ag.no_grad():
+    ours = cnn(example).numpy()
+
+weights = os.path.join(folder, "cnn.safetensors")
+nn.save(cnn.state_dict(), weights)
+stored = nn.load(weights)
+print("in the file:", ", ".join(f"{name} {tuple(v.shape)}" for name, v in stored.items()))
+twin = make_cnn()
+twin.load_state_dict(stored)
+twin.eval()
+with ag.no_grad():
+    reloaded_same = np.array_equal(twin(example).numpy(), ours)
+
+graph = autograd.onnx.export(cnn, (example,), os.path.join(folder, "cnn.onnx"))
+print("ONNX operators:", ", ".join(dict.fromkeys(node.op_type for node in graph.graph.node)))
+
+try:  # PyTorch reads the same file into the same architecture written with torch.nn
+    import torch
+    from safetensors.torch import load_file
+except ImportError:
+    torch_agrees = None
+else:
+    torch_cnn = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(8, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(32 * 2 * 2, 10),
+    )  # fmt: skip
+    torch_cnn.load_state_dict(load_file(weights))
+    with torch.no_grad():
+        theirs = torch_cnn(torch.from_numpy(example.numpy())).numpy()
+    torch_agrees = bool(np.allclose(theirs, ours, atol=1e-5))
+
+try:  # onnxruntime runs the exported graph
+    import onnxruntime
+except ImportError:
+    onnx_agrees = None
+else:
+    session = onnxruntime.InferenceSession(os.path.join(folder, "cnn.onnx"))
+    (run,) = session.run(None, {session.get_inputs()[0].name: example.numpy()})
+    onnx_agrees = bool(np.allclose(run, ours, atol=1e-5))
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. **Output size.** A `Conv2d` with kernel 5, stride 2 and padding 1 on a 28 x 28 image:
@@ -307,4 +372,7 @@ with ag.no_grad():
         answer_rows
     ), "exercise 1"
 assert sum(p.size for p in nn.Conv2d(3, 16, kernel_size=5).parameters()) == answer_params
+assert reloaded_same, "the safetensors file holds the model exactly"
+assert torch_agrees in (None, True), "PyTorch gives the same outputs (where installed)"
+assert onnx_agrees in (None, True), "onnxruntime gives the same outputs (where installed)"
 print("all checks passed")
