@@ -1,6 +1,6 @@
 """nn.datasets: the data folder, downloads (checked, atomic, failing fast and clearly
-offline), the IDX and MAT-file readers, the loaders on the local files when present,
-and the synthetic vortex streets."""
+offline; by urllib and by pooch's downloader), the IDX and MAT-file readers, the loaders
+on the local files when present (the vortex streets: test_flows.py)."""
 
 import gzip
 import hashlib
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -23,17 +24,17 @@ from nn.datasets import (
     cats_dogs_image,
     data_root,
     fetch,
+    files,
     load_cats_dogs,
     load_digits,
     load_mnist,
     load_names,
     load_reynolds,
-    make_vortex_streets,
+    loaders,
     read_idx,
     read_mat,
 )
 
-MODULE_PATH = Path(datasets.__file__)
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
@@ -45,6 +46,13 @@ def local_file(name: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def urllib_path(monkeypatch):
+    """Downloads go through urllib.request.urlopen, which the tests below replace; the
+    tests of pooch's downloader set files.use_pooch back to True themselves."""
+    monkeypatch.setattr(files, "use_pooch", False)
+
+
 @pytest.fixture
 def offline(monkeypatch):
     """urlopen fails as it does without network; the list records the URLs asked for."""
@@ -54,7 +62,7 @@ def offline(monkeypatch):
         asked.append(url)
         raise urllib.error.URLError("no network in this test")
 
-    monkeypatch.setattr(datasets.urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
     return asked
 
 
@@ -66,7 +74,7 @@ def serve(monkeypatch, payload: bytes):
         asked.append((url, timeout))
         return io.BytesIO(payload)
 
-    monkeypatch.setattr(datasets.urllib.request, "urlopen", answer)
+    monkeypatch.setattr(urllib.request, "urlopen", answer)
     return asked
 
 
@@ -148,7 +156,7 @@ def test_an_interrupted_download_leaves_nothing_behind(tmp_path, monkeypatch):
                 raise ConnectionResetError("connection reset by peer")
             return super().read(10)
 
-    monkeypatch.setattr(datasets.urllib.request, "urlopen", lambda url, timeout: Dropped(b"x" * 99))
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: Dropped(b"x" * 99))
     with pytest.raises(DatasetNotAvailable, match="connection reset by peer"):
         fetch(remote(b"x" * 99), tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -162,7 +170,7 @@ def test_fetch_tries_the_next_url(tmp_path, monkeypatch):
             raise urllib.error.HTTPError(url, 404, "Not Found", None, None)
         return io.BytesIO(payload)
 
-    monkeypatch.setattr(datasets.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     file = RemoteFile("m.bin", ("https://first.invalid/m", "https://second.invalid/m"),
                       hashlib.sha256(payload).hexdigest())  # fmt: skip
     assert fetch(file, tmp_path).read_bytes() == payload
@@ -328,7 +336,7 @@ def test_load_mnist_train_and_all_with_planted_files(tmp_path, monkeypatch):
     for key, name in (("train_images", "train-images"), ("train_labels", "train-labels")):
         path = next(tmp_path.glob(name + "*"))
         files[key] = RemoteFile(path.name, ("https://x.invalid/",), None, path.stat().st_size)
-    monkeypatch.setattr(datasets, "MNIST_FILES", files)
+    monkeypatch.setattr(loaders, "MNIST_FILES", files)
     X, y = load_mnist(tmp_path, subset="train")
     assert X.shape == (6, 784) and X.dtype == np.float32 and y.dtype == np.int64
     np.testing.assert_allclose(X * 255, images.reshape(6, 784))
@@ -346,7 +354,7 @@ def test_mnist_shape_mismatch_is_reported(tmp_path, monkeypatch):
     files = dict(datasets.MNIST_FILES)
     files["test_images"] = RemoteFile("i.gz", ("https://x.invalid/i",))
     files["test_labels"] = RemoteFile("l.gz", ("https://x.invalid/l",))
-    monkeypatch.setattr(datasets, "MNIST_FILES", files)
+    monkeypatch.setattr(loaders, "MNIST_FILES", files)
     with pytest.raises(DatasetIntegrityError, match=r"\(3, 28, 28\).*\(4,\)"):
         load_mnist(tmp_path, subset="test")
 
@@ -428,7 +436,7 @@ def test_load_names_from_the_local_file():
 def test_load_names_downloads_checks_and_refuses_other_contents(tmp_path, monkeypatch):
     good = "\n".join(["emma", "olivia"] * 16016 + ["ava"]).encode() + b"\n"
     monkeypatch.setattr(
-        datasets,
+        loaders,
         "NAMES_FILE",
         RemoteFile("names.txt", ("https://example.invalid/names.txt",), None, len(good)),
     )
@@ -513,74 +521,137 @@ def test_load_reynolds_from_the_data_folder_when_present():
     assert np.isfinite(X).all() and X.std() > 0
 
 
-# ----------------------------------------------------------------------------- vortex streets
-
-
-def test_vortex_streets_shapes_labels_and_determinism():
-    X, y = make_vortex_streets(40, seed=3)
-    assert X.shape == (40, 4096) and X.dtype == np.float32 and np.isfinite(X).all()
-    assert y.shape == (40,) and y.dtype == np.float64
-    assert np.unique(y, return_counts=True)[1].tolist() == [10, 10, 10, 10]
-    X_again, y_again = make_vortex_streets(40, seed=3)
-    np.testing.assert_array_equal(X, X_again)
-    np.testing.assert_array_equal(y, y_again)
-    X_other, _ = make_vortex_streets(40, seed=4)
-    assert not np.allclose(X, X_other)
-    X_small, y_small = make_vortex_streets(7, reynolds=(500, 1000), size=32, seed=0)
-    assert X_small.shape == (7, 1024) and set(y_small) == {500.0, 1000.0}
-
-
-def test_vortex_streets_check_their_arguments():
-    with pytest.raises(ValueError, match="n"):
-        make_vortex_streets(0)
-    with pytest.raises(ValueError, match="size"):
-        make_vortex_streets(4, size=4)
-    with pytest.raises(ValueError, match="reynolds"):
-        make_vortex_streets(4, reynolds=())
-    with pytest.raises(ValueError, match="reynolds"):
-        make_vortex_streets(4, reynolds=(300, -5))
-
-
-def test_vortex_streets_grow_rougher_with_reynolds():
-    X, y = make_vortex_streets(400, seed=0)
-    images = X.reshape(-1, 64, 64).astype(np.float64)
-    roughness = np.abs(np.diff(images, axis=2)).mean(axis=(1, 2))  # small-scale activity
-    per_class = [roughness[y == re] for re in (300, 600, 900, 1200)]
-    for low, high in zip(per_class, per_class[1:]):  # increases, neighbours well apart
-        assert high.mean() - low.mean() > 2 * max(low.std(), high.std())
-
-
-def ridge_r2(features: np.ndarray, y: np.ndarray, train: int, alpha: float) -> float:
-    """Test R^2 of closed-form ridge regression (dual form) fit on the first `train` rows."""
-    F = (features - features[:train].mean(axis=0)) / features[:train].std()
-    F_train, y_mean = F[:train], y[:train].mean()
-    dual = np.linalg.solve(F_train @ F_train.T + alpha * np.eye(train), y[:train] - y_mean)
-    predicted = F[train:] @ (F_train.T @ dual) + y_mean
-    return 1 - np.mean((y[train:] - predicted) ** 2) / y[train:].var()
-
-
-def test_vortex_streets_are_learnable_but_not_linearly():
-    X, y = make_vortex_streets(1200, seed=1)
-    images = X.reshape(-1, 64, 64).astype(np.float64)
-    linear = ridge_r2(images.reshape(1200, -1), y, 900, alpha=100.0)
-    energy = np.c_[(images**2).mean(axis=1), (images**2).mean(axis=2)]  # per column and row
-    nonlinear = ridge_r2(energy, y, 900, alpha=1.0)
-    assert 0.3 < linear < 0.85  # a linear model gets part of the way
-    assert nonlinear > 0.85 and nonlinear > linear + 0.2  # the rest is in the field's energy
-
-
-def test_module_imports_only_numpy_and_the_standard_library():
+def test_package_imports_only_numpy_and_the_standard_library():
     code = (
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('datasets_alone', {str(MODULE_PATH)!r})\n"
-        "module = importlib.util.module_from_spec(spec)\n"
-        "sys.modules['datasets_alone'] = module\n"
-        "spec.loader.exec_module(module)\n"
-        "heavy = [m for m in ('autograd', 'nn', 'sklearn', 'scipy', 'matplotlib', 'torch')\n"
+        "import sys\n"
+        "import nn.datasets\n"
+        "heavy = [m for m in ('sklearn', 'scipy', 'matplotlib', 'torch', 'pooch', 'requests')\n"
         "         if m in sys.modules]\n"
         "print(heavy)\n"
     )
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_parts_live_where_the_docs_say_and_nn_datasets_names_them_all():
+    from nn import flows
+    from nn.datasets import formats
+
+    assert (
+        datasets.fetch is files.fetch and datasets.DatasetNotAvailable is files.DatasetNotAvailable
+    )
+    assert datasets.read_idx is formats.read_idx and datasets.read_mat is formats.read_mat
+    assert datasets.load_mnist is loaders.load_mnist and datasets.MNIST_FILES is loaders.MNIST_FILES
+    assert datasets.make_vortex_streets is flows.make_vortex_streets
+    assert all(hasattr(datasets, name) for name in datasets.__all__)
+
+
+# ----------------------------------------------------------------------------- pooch
+
+
+@pytest.fixture
+def pooch_path(monkeypatch):
+    """Downloads go through pooch.HTTPDownloader, replaced by a fake that serves the
+    payload set in `served` (or raises it when it is an exception) and records each call;
+    urlopen fails loudly if it is used."""
+    pooch = pytest.importorskip("pooch", reason="pooch is not installed (the datasets extra)")
+    monkeypatch.setattr(files, "use_pooch", True)
+    served, calls = {}, []
+
+    class FakeDownloader:
+        def __init__(self, **kwargs):
+            self.kwargs = kwargs
+
+        def __call__(self, url, output_file, pooch_instance):
+            calls.append((url, self.kwargs, pooch_instance))
+            answer = served.get(url, served.get("*"))
+            if isinstance(answer, BaseException):
+                raise answer
+            output_file.write(answer)
+
+    def no_urlopen(*args, **kwargs):
+        raise AssertionError("urllib was used although pooch is installed")
+
+    monkeypatch.setattr(pooch, "HTTPDownloader", FakeDownloader)
+    monkeypatch.setattr(urllib.request, "urlopen", no_urlopen)
+    return served, calls
+
+
+def test_pooch_downloads_then_chainrule_checks_and_renames(tmp_path, pooch_path):
+    served, calls = pooch_path
+    payload = b"through pooch"
+    served["*"] = payload
+    path = fetch(remote(payload), tmp_path)
+    assert path == tmp_path / "thing.bin" and path.read_bytes() == payload
+    assert calls == [("https://example.invalid/thing.bin", {"timeout": 10.0}, None)]
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left
+    assert fetch(remote(payload), tmp_path) == path and len(calls) == 1  # found, not fetched
+
+
+def test_pooch_download_with_the_wrong_sha256_is_not_saved(tmp_path, pooch_path):
+    served, _ = pooch_path
+    served["*"] = b"what the server sent"
+    with pytest.raises(DatasetIntegrityError, match=r"thing\.bin from https://example"):
+        fetch(remote(b"what we expected"), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pooch_failures_try_the_next_url_then_name_them_all(tmp_path, pooch_path):
+    requests = pytest.importorskip("requests", reason="pooch's HTTP downloader uses requests")
+    served, calls = pooch_path
+    payload = b"from the mirror"
+    served["https://first.invalid/m"] = requests.HTTPError("404 Client Error: Not Found")
+    served["https://second.invalid/m"] = payload
+    file = RemoteFile("m.bin", ("https://first.invalid/m", "https://second.invalid/m"),
+                      hashlib.sha256(payload).hexdigest())  # fmt: skip
+    assert fetch(file, tmp_path).read_bytes() == payload
+    assert [url for url, _, _ in calls] == list(file.urls)
+    (tmp_path / "m.bin").unlink()
+    served["https://second.invalid/m"] = requests.ConnectionError("no network in this test")
+    with pytest.raises(DatasetNotAvailable) as error:
+        fetch(file, tmp_path, who="load_m")
+    message = str(error.value)
+    assert "load_m" in message and "404 Client Error" in message
+    assert "no network in this test" in message and "https://first.invalid/m" in message
+    assert str(tmp_path.absolute() / "m.bin") in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_pooch_download_leaves_nothing_behind(tmp_path, pooch_path, monkeypatch):
+    pooch = pytest.importorskip("pooch")
+
+    class Dropped:
+        def __init__(self, **kwargs):
+            pass
+
+        def __call__(self, url, output_file, pooch_instance):
+            output_file.write(b"x" * 10)
+            raise ConnectionResetError("connection reset by peer")
+
+    monkeypatch.setattr(pooch, "HTTPDownloader", Dropped)
+    with pytest.raises(DatasetNotAvailable, match="connection reset by peer"):
+        fetch(remote(b"x" * 99), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_pooch_installed_urllib_downloads(tmp_path, monkeypatch):
+    monkeypatch.setattr(files, "use_pooch", True)
+    monkeypatch.setitem(sys.modules, "pooch", None)  # import pooch raises ImportError
+    asked = serve(monkeypatch, b"by urllib")
+    assert fetch(remote(b"by urllib"), tmp_path).read_bytes() == b"by urllib"
+    assert asked == [("https://example.invalid/thing.bin", 10.0)]
+
+
+def test_real_pooch_downloader_fails_fast_and_clearly(tmp_path, monkeypatch):
+    pytest.importorskip("pooch", reason="pooch is not installed (the datasets extra)")
+    monkeypatch.setattr(files, "use_pooch", True)
+    # port 9 on localhost refuses at once: no network needed, pooch and requests really run
+    file = RemoteFile("m.bin", ("http://127.0.0.1:9/m.bin",), "0" * 64)
+    start = time.perf_counter()
+    with pytest.raises(DatasetNotAvailable, match=r"http://127\.0\.0\.1:9/m\.bin"):
+        fetch(file, tmp_path)
+    assert time.perf_counter() - start < 5
+    assert list(tmp_path.iterdir()) == []
