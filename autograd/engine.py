@@ -231,7 +231,7 @@ def _seed_grad(root: Tensor, grad: Any, plain: bool) -> Any:
             "not compute the result under no_grad()."
         )
     if grad is None:
-        if root.size != 1:
+        if root._data.size != 1:
             raise ValueError(
                 f"backward: grad can be implicitly created only for a one-element tensor, "
                 f"but this one has shape {root.shape}. Reduce it first (e.g. .sum()) or "
