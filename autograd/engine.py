@@ -11,6 +11,10 @@
    lands in `.grad` (after the leaf's hooks) once the walk is done.
 3. Unless `retain_graph`, each node is released as soon as it is done: it drops its
    inputs and saved values, so activations can be freed during the walk.
+
+Without `create_graph` gradients travel as bare numpy values (an ndarray, or a numpy
+scalar for a one-number gradient) and each built-in op's backward computes on them at
+numpy speed; with it they travel as Tensors, so the backward pass is itself recorded.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ if TYPE_CHECKING:
     from .function import Node
 
 Tracer = Callable[["Node", Tensor, tuple], None]
+_make = Tensor._make
+_NOTHING: dict = {}  # never written: the `wanted` of a walk without `inputs`
+_ndarray, _generic = np.ndarray, np.generic
 
 
 def backward(
@@ -45,68 +52,136 @@ def backward(
     Without `inputs`, gradients accumulate into the `.grad` of leaves that require
     grad (and of tensors that called `retain_grad()`). With `inputs`, nothing is
     written to `.grad`; the gradients with respect to `inputs` are returned instead
-    (None for an input the roots do not depend on).
-
-    Without `create_graph`, gradients travel as bare numpy arrays (see `Primitive`);
-    with it, as Tensors whose own graph is recorded. `only` (Tensor.backward's
+    (None for an input the roots do not depend on). `only` (Tensor.backward's
     `inputs`) limits which tensors' `.grad` receive the gradient.
 
     The observers of this thread (and `tracer`, for this walk only) hear of each step;
     the ops inside backward formulas are not reported to them as forward ops.
     """
-    if state.observers:
+    observers = state.observers
+    if observers:
         notify_read("backward() or grad()")
+    if tracer is not None:
+        observers = (*observers, tracer if isinstance(tracer, Observer) else _Tracer(tracer))
     if retain_graph is None:
         retain_graph = create_graph
     plain = not create_graph
-    observers = state.observers
-    if tracer is not None:
-        observers = (*observers, tracer if isinstance(tracer, Observer) else _Tracer(tracer))
-    walk = _Walk(plain, observers)
+    # pending gradient totals: a node's (its output's) or a leaf tensor's -> [total, owned]
+    totals: dict[Any, list] = {}
     for root, grad in zip(roots, root_grads):
-        walk.seed(root, _seed_grad(root, grad, plain))
-    wanted_leaves: dict[int, int] = {}  # id(leaf) -> position in `inputs`
-    wanted_nodes: dict[int, int] = {}  # id(grad_fn) -> position in `inputs`
-    found: list[Tensor | None] = []
+        _add(totals, root.grad_fn or root, _seed_grad(root, grad, plain), plain)
+    wanted: dict[Any, int] = _NOTHING  # node or leaf -> position in `inputs`
     if inputs is not None:
-        for i, t in enumerate(inputs):
-            if t.grad_fn is None:
-                wanted_leaves[id(t)] = i
-            else:
-                wanted_nodes[id(t.grad_fn)] = i
-        found = [None] * len(inputs)
+        wanted = {t.grad_fn or t: i for i, t in enumerate(inputs)}
+        found: list[Tensor | None] = [None] * len(inputs)
 
-    previous_mode, previous_observers = state.grad_enabled, state.observers
+    order = _reverse_topological_order(roots)
+    delivered: set[int] = set()  # ids of arrays handed to a .grad by this walk
+    previous = state.grad_enabled, state.observers
     state.grad_enabled, state.observers = create_graph, ()
     try:
-        for node in _reverse_topological_order(roots):
-            entry = walk.pending.pop(node, None)
+        for node in order:
+            entry = totals.pop(node, None)
             if entry is not None:
                 grad = entry[0]
                 if node.hooks:
-                    grad = walk.run_hooks(node.hooks, grad)
-                if wanted_nodes and id(node) in wanted_nodes:
-                    found[wanted_nodes[id(node)]] = walk.as_tensor(grad)
-                elif inputs is None and node.retained is not None:
-                    _retain(node, grad, walk)
-                walk.propagate(node, grad)
+                    grad = _run_hooks(node.hooks, grad, plain)
+                if node in wanted:
+                    found[wanted[node]] = _as_tensor(grad)
+                elif node.retained is not None and inputs is None:
+                    retained = node.retained()
+                    if retained is not None:
+                        accumulate_grad(retained, grad, plain, delivered)
+                _propagate(node, grad, plain, totals, observers)
             if not retain_graph:
                 node.release()
     finally:
-        state.grad_enabled, state.observers = previous_mode, previous_observers
+        state.grad_enabled, state.observers = previous
 
-    if inputs is not None:
-        for key, (leaf, (grad, _)) in walk.leaf_totals.items():
-            if key in wanted_leaves:
-                found[wanted_leaves[key]] = walk.as_tensor(walk.run_hooks(leaf._hooks, grad))
+    if inputs is not None:  # what is left in `totals` is the leaves'
+        for leaf, (grad, _) in totals.items():
+            if leaf in wanted:
+                found[wanted[leaf]] = _as_tensor(_run_hooks(leaf._hooks, grad, plain))
         return found
-    wanted = None if only is None else {id(t) for t in _as_list(only)}
-    for leaf, (grad, _) in walk.leaf_totals.values():
-        if leaf.requires_grad and (wanted is None or id(leaf) in wanted):
+    chosen = None if only is None else {id(t) for t in _as_list(only)}
+    for leaf, (grad, _) in totals.items():
+        if leaf._requires_grad and (chosen is None or id(leaf) in chosen):
             if leaf._hooks:
-                grad = walk.run_hooks(leaf._hooks, grad)
-            accumulate_grad(leaf, grad, walk)
+                grad = _run_hooks(leaf._hooks, grad, plain)
+            accumulate_grad(leaf, grad, plain, delivered)
     return None
+
+
+def _propagate(node: Node, grad: Any, plain: bool, totals: dict, observers: tuple) -> None:
+    """Call the op's backward and add each input's share, reduced to the input's shape,
+    to the total of the node that made the input (or of the leaf)."""
+    op = node.op
+    if plain and not op.plain_backward:  # a user's Function: it gets Tensors
+        grads = op.backward(node, _as_tensor(grad))
+    else:
+        node.plain = plain  # the currency, told to the node: arrays or Tensors
+        grads = op.backward(node, grad)
+    if type(grads) is not tuple:
+        grads = (grads,)
+    if len(grads) != len(node.inputs):
+        raise RuntimeError(
+            f"{node.name}.backward returned {len(grads)} gradients for "
+            f"{len(node.inputs)} inputs; return one per input (None where there is none)."
+        )
+    sent = [] if observers else None
+    for tensor, parent, needed, g in zip(node.inputs, node.parents, node.needs_input_grad, grads):
+        if g is None or not needed:
+            if sent is not None:
+                sent.append(None)
+            continue
+        if type(g) is not _ndarray:
+            g = _currency(g, plain)
+        data = tensor._data
+        if g.shape != data.shape or g.dtype != data.dtype:
+            g = _currency(fit(g, data.shape, data.dtype, node.name), plain)
+        if sent is not None:
+            sent.append(g)
+        _add(totals, tensor if parent is None else parent, g, plain)
+    if sent is not None:
+        upstream = _as_tensor(grad)
+        sent = tuple(None if g is None else _as_tensor(g) for g in sent)
+        for observer in observers:
+            observer.backward_step(node, upstream, sent)
+
+
+def _add(totals: dict, key: Any, grad: Any, plain: bool) -> None:
+    """totals[key] += grad, in place only into a buffer this walk made itself (`owned`)."""
+    entry = totals.get(key)
+    if entry is None:
+        totals[key] = [grad, False]
+    elif entry[1] and grad.dtype == entry[0].dtype:
+        np.add(entry[0], grad, out=entry[0])
+    else:
+        total = entry[0] + grad
+        entry[0] = total if plain else _currency(total, plain)
+        entry[1] = type(total) is _ndarray
+
+
+def _currency(grad: Any, plain: bool) -> Any:
+    """A gradient in the walk's currency: a numpy value (plain) or a Tensor."""
+    if plain:
+        if isinstance(grad, Tensor):
+            grad = grad._data
+        return grad if isinstance(grad, (_ndarray, _generic)) else np.asarray(grad)
+    return grad if isinstance(grad, Tensor) else _make(np.asarray(grad), False, None)
+
+
+def _as_tensor(grad: Any) -> Tensor:
+    return grad if isinstance(grad, Tensor) else _make(np.asarray(grad), False, None)
+
+
+def _run_hooks(hooks: dict | None, grad: Any, plain: bool) -> Any:
+    if hooks:
+        for hook in list(hooks.values()):
+            result = hook(_as_tensor(grad))
+            if result is not None:
+                grad = _currency(result, plain)
+    return grad
 
 
 def _as_list(tensors: Any) -> list:
@@ -123,122 +198,25 @@ class _Tracer(Observer):
         self.fn(node, grad, sent)
 
 
-class _Walk:
-    """The state of one backward pass: pending gradient totals and how gradients travel."""
-
-    def __init__(self, plain: bool, observers: tuple) -> None:
-        self.plain = plain  # gradients are bare numpy arrays (no create_graph)
-        self.observers = observers
-        self.pending: dict[Node, list] = {}  # node -> [gradient total, owned]
-        self.leaf_totals: dict[int, list] = {}  # id(leaf) -> [leaf, [gradient total, owned]]
-        self.delivered: set[int] = set()  # ids of arrays already handed to a .grad
-
-    def seed(self, root: Tensor, grad: Any) -> None:
-        if root.grad_fn is not None:
-            self.add_to_node(root.grad_fn, grad)
-        else:
-            self.add_to_leaf(root, grad)
-
-    def as_tensor(self, grad: Any) -> Tensor:
-        return grad if isinstance(grad, Tensor) else Tensor._make(grad, False, None)
-
-    def as_travelling(self, grad: Any) -> Any:
-        """A gradient in this walk's currency: an ndarray (plain) or a Tensor."""
-        if self.plain:
-            grad = grad._data if isinstance(grad, Tensor) else grad
-            return grad if type(grad) is np.ndarray else np.asarray(grad)
-        return grad if isinstance(grad, Tensor) else Tensor._make(np.asarray(grad), False, None)
-
-    def run_hooks(self, hooks: dict | None, grad: Any) -> Any:
-        if hooks:
-            for hook in list(hooks.values()):
-                result = hook(self.as_tensor(grad))
-                if result is not None:
-                    grad = self.as_travelling(result)
-        return grad
-
-    def propagate(self, node: Node, grad: Any) -> None:
-        """Call the op's backward and send each input its share, reduced to the input's shape."""
-        op = node.op
-        plain = self.plain
-        if plain and not op.plain_backward:  # a user's Function: it gets Tensors
-            input_grads = op.backward(node, Tensor._make(grad, False, None))
-        else:
-            node.plain = plain  # the currency, told to the node: arrays or Tensors
-            input_grads = op.backward(node, grad)
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        if len(input_grads) != len(node.inputs):
-            raise RuntimeError(
-                f"{node.name}.backward returned {len(input_grads)} gradients for "
-                f"{len(node.inputs)} inputs; return one per input (None where there is none)."
-            )
-        sent = [] if self.observers else None
-        for tensor, parent, needed, input_grad in zip(
-            node.inputs, node.parents, node.needs_input_grad, input_grads
-        ):
-            if not needed or input_grad is None:
-                if sent is not None:
-                    sent.append(None)
-                continue
-            if not plain or type(input_grad) is not np.ndarray:
-                input_grad = self.as_travelling(input_grad)
-            data = tensor._data
-            if input_grad.shape != data.shape or input_grad.dtype != data.dtype:
-                input_grad = self.as_travelling(fit(input_grad, data.shape, data.dtype, node.name))
-            if sent is not None:
-                sent.append(input_grad)
-            if parent is None:
-                self.add_to_leaf(tensor, input_grad)
-            else:
-                self.add_to_node(parent, input_grad)
-        if sent is not None:
-            upstream = self.as_tensor(grad)
-            sent = tuple(None if g is None else self.as_tensor(g) for g in sent)
-            for observer in self.observers:
-                observer.backward_step(node, upstream, sent)
-
-    def add_to_node(self, node: Node, grad: Any) -> None:
-        entry = self.pending.get(node)
-        if entry is None:
-            self.pending[node] = [grad, False]
-        else:
-            self.add_into(entry, grad)
-
-    def add_to_leaf(self, leaf: Tensor, grad: Any) -> None:
-        entry = self.leaf_totals.get(id(leaf))
-        if entry is None:
-            self.leaf_totals[id(leaf)] = [leaf, [grad, False]]
-        else:
-            self.add_into(entry[1], grad)
-
-    def add_into(self, entry: list, grad: Any) -> None:
-        """entry = [total, owned]: add in place only into a buffer this walk made itself."""
-        total, owned = entry
-        if owned and self.plain and total.dtype == grad.dtype:
-            np.add(total, grad, out=total)
-        else:
-            entry[0] = self.as_travelling(total + grad)
-            entry[1] = self.plain
-
-
 def _seed_grad(root: Tensor, grad: Any, plain: bool) -> Any:
     """d root / d root in the walk's currency: ones by default, else a copy of `grad`."""
-    if not root.requires_grad:
+    if not root._requires_grad:
         raise RuntimeError(
             f"backward: the tensor of shape {root.shape} does not require grad and has no "
             "grad_fn. Create the leaves you differentiate with requires_grad=True, and do "
             "not compute the result under no_grad()."
         )
     if grad is None:
-        if root._data.size != 1:
+        data = root._data
+        if data.size != 1:
             raise ValueError(
                 f"backward: grad can be implicitly created only for a one-element tensor, "
                 f"but this one has shape {root.shape}. Reduce it first (e.g. .sum()) or "
                 "pass grad= of the same shape."
             )
-        ones = np.ones(root.shape, root.dtype)
-        return ones if plain else Tensor._make(ones, False, None)
+        if plain:  # a one: a numpy scalar computes fastest
+            return data.dtype.type(1) if data.ndim == 0 else np.ones(data.shape, data.dtype)
+        return _make(np.ones(data.shape, data.dtype), False, None)
     if not isinstance(grad, Tensor):
         grad = Tensor(np.asarray(grad, dtype=root.dtype))
     if grad.shape != root.shape:
@@ -255,10 +233,8 @@ def _reverse_topological_order(roots: Sequence[Tensor]) -> list[Node]:
     A node is always created after the nodes of its inputs, so the reachable nodes
     sorted newest first by their creation number (`node.order`) are in that order.
     """
-    seen: dict[Node, None] = {}
-    for root in roots:
-        if root.grad_fn is not None:
-            seen[root.grad_fn] = None
+    seen = {root.grad_fn for root in roots}
+    seen.discard(None)
     stack = list(seen)
     while stack:
         node = stack.pop()
@@ -270,7 +246,7 @@ def _reverse_topological_order(roots: Sequence[Tensor]) -> list[Node]:
             )
         for parent in node.parents:
             if parent is not None and parent not in seen:
-                seen[parent] = None
+                seen.add(parent)
                 stack.append(parent)
     return sorted(seen, key=_CREATION_ORDER, reverse=True)
 
@@ -287,42 +263,37 @@ def fit(grad: Any, shape: tuple, dtype: np.dtype, op_name: str) -> Any:
     return grad
 
 
-def _retain(node: Node, grad: Any, walk: _Walk) -> None:
-    tensor = node.retained()
-    if tensor is not None:
-        accumulate_grad(tensor, grad, walk)
-
-
-def accumulate_grad(tensor: Tensor, grad: Any, walk: _Walk) -> None:
+def accumulate_grad(tensor: Tensor, grad: Any, plain: bool, delivered: set[int]) -> None:
     """`.grad += grad` (grad in the walk's currency), never writing into a buffer someone
     else may hold."""
-    if walk.plain:
-        deliver(tensor, grad, walk.delivered)
+    if plain:
+        deliver(tensor, grad, delivered)
     else:
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
 
 
-def _order(array: np.ndarray) -> str:
-    return "F" if array.flags.f_contiguous and not array.flags.c_contiguous else "C"
+def _column_major(array: np.ndarray) -> bool:
+    """True for a 2-D array laid out column by column (nn.Linear's weight)."""
+    s0, s1 = array.strides
+    return s0 < s1 and array.shape[0] > 1 and array.shape[1] > 1
 
 
-def _other_order(grad: np.ndarray, like: np.ndarray) -> bool:
-    """True when a 2-D gradient and its tensor lie in memory in different orders."""
-    c, f = like.flags.c_contiguous, like.flags.f_contiguous
-    return (c != f) and (grad.flags.c_contiguous != c or grad.flags.f_contiguous != f)
-
-
-def deliver(tensor: Tensor, grad: np.ndarray, delivered: set[int]) -> None:
-    """`.grad += grad` for a plain gradient array; the first gradient is kept as it is
-    unless its buffer went to another `.grad` already (ids in `delivered`) or is
-    read-only, so that no two `.grad`s share memory (in-place clipping stays local)."""
+def deliver(tensor: Tensor, grad: Any, delivered: set[int]) -> None:
+    """`.grad += grad` for a plain gradient; the first gradient is kept as it is (a numpy
+    scalar becomes a 0-d array) unless its buffer went to another `.grad` already (ids
+    in `delivered`) or is read-only, so that no two `.grad`s share memory (in-place
+    clipping stays local); a 2-D one is laid out in its parameter's memory order."""
     if tensor.grad is not None:
-        tensor.grad = Tensor._make(tensor.grad._data + grad, False, None)
+        tensor.grad = _make(np.asarray(tensor.grad._data + grad), False, None)
+        return
+    if type(grad) is not _ndarray:  # a numpy scalar
+        tensor.grad = _make(np.array(grad), False, None)
         return
     owner = grad if grad.base is None else grad.base
-    if grad.ndim == 2 and _other_order(grad, tensor._data):  # the parameter's own order:
-        grad = owner = np.array(grad, order=_order(tensor._data))  # fast update
+    data = tensor._data
+    if grad.ndim == 2 and _column_major(grad) != _column_major(data):  # the parameter's
+        grad = owner = np.array(grad, order="F" if _column_major(data) else "C")  # order
     elif id(owner) in delivered or not grad.flags.writeable:
         grad = owner = grad.copy()
     delivered.add(id(owner))
-    tensor.grad = Tensor._make(grad, False, None)
+    tensor.grad = _make(grad, False, None)

@@ -186,7 +186,7 @@ class Node:
                     "(y = y + 1, not y += 1), or change a .clone() of it."
                 )
 
-    def _resolve_saved(self, args: tuple, arrays: list, raw: Any, result: Tensor) -> None:
+    def _resolve_saved(self, arrays: list, raw: Any, result: Tensor) -> None:
         """Note each saved array's input index (or that it is the output) and its version."""
         values, sources, versions = [], [], []
         for array in self._saved:
@@ -198,7 +198,7 @@ class Node:
             for i, candidate in enumerate(arrays):
                 if candidate is array:
                     sources.append(i)
-                    a = args[i]
+                    a = self.inputs[i]
                     versions.append(a._version[0] if isinstance(a, Tensor) else None)
                     break
             else:
@@ -238,6 +238,7 @@ class Node:
 
 
 _creation_counter = itertools.count()
+_make = Tensor._make
 
 
 class Function:
@@ -265,28 +266,23 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the op on Tensors (and constants) and record it when a gradient is needed."""
-        arrays = []
-        needs = []
-        parents = []
+        arrays, parents, needs = [], [], []
         any_tensor = record = False
         for a in args:
             if isinstance(a, Tensor):
+                any_tensor = True
                 arrays.append(a._data)
                 parents.append(a.grad_fn)
-                any_tensor = True
-                if a._requires_grad:
-                    record = True
                 needs.append(a._requires_grad)
-            else:
+                record = record or a._requires_grad
+            else:  # a constant: never a gradient
                 arrays.append(a)
                 parents.append(None)
-                needs.append(False)  # a constant: never a gradient
-        record = record and state.grad_enabled
-        ctx = (
-            Node(cls, args, tuple(parents), tuple(needs), kwargs)
-            if record
-            else _ForwardOnlyContext()
-        )
+                needs.append(False)
+        if record and state.grad_enabled:
+            ctx = Node(cls, args, tuple(parents), tuple(needs), kwargs)
+        else:
+            record, ctx = False, _ForwardOnlyContext()
         try:
             raw = cls.forward(ctx, *arrays, **kwargs)
         except (ValueError, IndexError) as error:
@@ -294,11 +290,11 @@ class Function:
         if not any_tensor:  # plain numbers and arrays in, plain numpy out
             return raw
         output = raw if type(raw) is np.ndarray else np.asarray(raw)  # numpy gives 0-d scalars
-        result = Tensor._make(output, record, ctx if record else None)
+        result = _make(output, record, ctx if record else None)
         if cls.view and np.may_share_memory(output, arrays[0]):
-            result._view_of(args[0], cls, kwargs)
+            result._view_of(args[0], cls, kwargs)  # shares the version counter of args[0]
         if record and ctx._saved:
-            ctx._resolve_saved(args, arrays, raw, result)
+            ctx._resolve_saved(arrays, raw, result)
         if state.observers:  # anomaly mode, capture_backward (see mode.Observer)
             for observer in state.observers:
                 observer.op(cls, args, kwargs, result)

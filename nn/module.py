@@ -84,24 +84,20 @@ class Module:
                 f"before assigning attributes (here: {name!r})"
             )
         if name in self.__dict__.get("_buffers", ()):  # assigning to a buffer replaces it
-            self._buffers[name] = _as_buffer(type(self).__name__, name, value)
+            value = self._buffers[name] = _as_buffer(type(self).__name__, name, value)
+            object.__setattr__(self, name, value)
             return
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         if isinstance(value, Parameter):
-            self.__dict__.pop(name, None)
             self._parameters[name] = value
         elif isinstance(value, Module):
-            self.__dict__.pop(name, None)
             self._modules[name] = value
-        else:
-            object.__setattr__(self, name, value)
+        object.__setattr__(self, name, value)  # also a plain attribute: fast to read
 
+    # Registered parameters, buffers and sub-modules are also kept as plain attributes,
+    # so reading `self.weight` costs a dict lookup (PyTorch finds them in __getattr__).
     def __getattr__(self, name: str) -> Any:  # only called when normal lookup fails
-        for registry in ("_parameters", "_modules", "_buffers"):
-            entries = self.__dict__.get(registry)
-            if entries is not None and name in entries:
-                return entries[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
@@ -112,8 +108,7 @@ class Module:
         elif name in self.__dict__.get("_buffers", ()):
             del self._buffers[name]
             self._non_persistent.discard(name)
-        else:
-            object.__delattr__(self, name)
+        object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register `param` under `name` (None removes it, as for `bias=False`)."""
@@ -141,8 +136,8 @@ class Module:
                 f"{type(self).__name__}.register_buffer: {name!r} is already a parameter or "
                 "a sub-module; pick another name"
             )
-        self.__dict__.pop(name, None)
-        self._buffers[name] = _as_buffer(type(self).__name__, name, tensor)
+        buffer = self._buffers[name] = _as_buffer(type(self).__name__, name, tensor)
+        object.__setattr__(self, name, buffer)
         if persistent:
             self._non_persistent.discard(name)
         else:
@@ -156,6 +151,7 @@ class Module:
                 f"got {type(module).__name__}"
             )
         self._modules[name] = module
+        object.__setattr__(self, name, module)
 
     # calling ----------------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:

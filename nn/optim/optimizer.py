@@ -88,16 +88,20 @@ class Optimizer:
                 loss = closure()
         with ag.no_grad():
             for group in self.param_groups:
-                for param in group["params"]:
-                    if param.grad is not None:
-                        state = self.state.get(param)
-                        if state is None:
-                            state = self.state[param] = {}
-                        grad = param.grad._data
-                        if group.get("maximize", False):  # ascend: every rule sees -g
-                            grad = -grad
-                        self.update(param, grad, state, group)
+                self.step_group(group)
         return loss
+
+    def step_group(self, group: dict[str, Any]) -> None:
+        """Apply `update` to each parameter of `group` that has a gradient."""
+        for param in group["params"]:
+            if param.grad is not None:
+                state = self.state.get(param)
+                if state is None:
+                    state = self.state[param] = {}
+                grad = param.grad._data
+                if group.get("maximize", False):  # ascend: every rule sees -g
+                    grad = -grad
+                self.update(param, grad, state, group)
 
     def update(self, param: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
         raise NotImplementedError(f"{type(self).__name__} must define update(...)")

@@ -55,6 +55,17 @@ class SGD(Optimizer):
             ("weight_decay", group["weight_decay"], 0.0, None),
         ]
 
+    def step_group(self, group: dict[str, Any]) -> None:
+        """Plain SGD (no momentum, weight decay or maximize) is the loop a person writes
+        by hand, `p -= lr * g`; every other setting goes through `update`."""
+        if group["momentum"] != 0 or group["weight_decay"] != 0 or group["maximize"]:
+            super().step_group(group)
+            return
+        lr = group["lr"]
+        for param in group["params"]:
+            if param.grad is not None:
+                add_to_param(param, -lr * param.grad._data)
+
     def update(self, param: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
         if weight_decay != 0:
