@@ -71,14 +71,13 @@ class Node:
     `name` is the op's name ("Mul"); `inputs` holds the Tensors (and constants) it
     was applied to, or None once backward has freed the node; `parents` the nodes that
     made them, as they were then (an in-place op later gives a tensor a new grad_fn, as
-    in PyTorch, without changing the past); `kwargs` the keyword
-    arguments it was applied with (Sum's axis, Reshape's shape). `order` numbers nodes
-    in creation order: a node is always created after the nodes of its inputs, so
-    sorting by it is a topological order (the engine relies on this).
+    in PyTorch, without changing the past); `versions` their version counters then;
+    `kwargs` the keyword arguments it was applied with (Sum's axis, Reshape's shape).
+    `order` numbers nodes in creation order: a node is always created after the nodes
+    of its inputs, so sorting by it is a topological order (the engine relies on this).
 
-    For each saved value the node notes where it came from (an input's index, or None
-    for the output) and that tensor's version: backward refuses a value changed in
-    place since (see `saved_tensors`).
+    Backward refuses a saved value that was changed in place since forward (PyTorch's
+    check): an input whose version moved on, or the output's, if forward saved it.
     """
 
     __slots__ = (
@@ -86,15 +85,15 @@ class Node:
         "inputs",
         "parents",
         "needs_input_grad",
+        "versions",
         "kwargs",
         "order",
         "plain",
         "scope",
         "released",
         "_saved",
-        "_saved_from",
-        "_versions",
-        "_out_version",
+        "_arrays",
+        "_out",
         "__dict__",
         "__weakref__",
     )
@@ -109,18 +108,21 @@ class Node:
         inputs: tuple,
         parents: tuple,
         needs_input_grad: tuple,
+        versions: list,
         kwargs: dict,
     ) -> None:
         self.op = op
         self.inputs = inputs
         self.parents = parents  # each input's grad_fn when the op ran (None: a leaf)
         self.needs_input_grad = needs_input_grad
+        self.versions = versions  # each input's version when the op ran (None: a constant)
         self.kwargs = kwargs
         self.order = next(_creation_counter)
         self.plain = False  # set by the engine: backward gets bare arrays (see Primitive)
         self.scope: tuple = state.scope  # enclosing graph_scope labels (module calls)
         self.released = False
         self._saved: tuple = ()  # the very arrays forward saved (inputs' or the output)
+        self._out = None  # (the output's version counter, its version then), if saved
 
     @property
     def name(self) -> str:
@@ -148,89 +150,99 @@ class Node:
                 f"{self.name}: its saved values were freed by an earlier backward(). "
                 "Pass retain_graph=True to that backward() to use the graph again."
             )
-        self._check_versions()
+        for tensor, version in zip(self.inputs, self.versions):
+            if version is not None and tensor._version[0] != version:
+                self._check_inputs()  # a changed input: refused if forward saved it
+                break
+        if self._out is not None and self._out[0][0] != self._out[1]:
+            self._check_output()
         if self.plain:
             return self._saved
-        values = []
-        for index, value in zip(self._saved_from, self._saved):
-            if index == -1:
-                values.append(None)
-                continue
-            if index is None:  # the output: a stand-in tensor made by this node
-                values.append(Tensor._make(value, True, self))
-                continue
-            tensor = self.inputs[index]
-            if isinstance(tensor, Tensor) and tensor._data is not value:
-                raise RuntimeError(
-                    f"{self.name}: input {index} had its .data replaced after the forward "
-                    "pass, so it no longer holds the values this graph was built with; "
-                    "recompute the forward pass before differentiating it again."
-                )
-            values.append(tensor)
-        return tuple(values)
+        return tuple(self._as_tensor(value) for value in self._saved)
 
-    def _check_versions(self) -> None:
-        """PyTorch's check: no saved value was changed in place after forward saved it."""
-        for index, version in zip(self._saved_from, self._versions):
-            if version is None:
-                continue  # a constant, or a private copy
-            counter = self._out_version if index is None else self.inputs[index]._version
-            if counter[0] != version:
-                which = "its output" if index is None else f"its input {index}"
-                shape = self._saved[self._saved_from.index(index)].shape
-                raise RuntimeError(
-                    f"{self.name}: one of the variables needed for gradient computation has "
-                    f"been modified by an inplace operation: {which} (shape {shape}) is at "
-                    f"version {counter[0]}; expected version {version} instead, as {self.name} "
-                    "saved it. Compute a new tensor instead of changing this one in place "
-                    "(y = y + 1, not y += 1), or change a .clone() of it."
-                )
+    def _source(self, value: Any) -> int | None:
+        """The index of the input whose array `value` is, or None (the output)."""
+        for i, array in enumerate(self._arrays):
+            if array is value:
+                return i
+        return None
 
-    def _resolve_saved(self, arrays: list, raw: Any, result: Tensor) -> None:
-        """Note each saved array's input index (or that it is the output) and its version."""
-        values, sources, versions = [], [], []
-        for array in self._saved:
-            if array is None:  # a value this backward does not need (PyTorch saves None too)
-                values.append(None)
-                sources.append(-1)
-                versions.append(None)
-                continue
-            for i, candidate in enumerate(arrays):
-                if candidate is array:
-                    sources.append(i)
-                    a = self.inputs[i]
-                    versions.append(a._version[0] if isinstance(a, Tensor) else None)
-                    break
-            else:
-                if array is not raw and array is not result._data:
-                    raise TypeError(
-                        f"{self.name}.forward: save_for_backward() takes only forward's "
-                        "inputs or its output, so that gradients of gradients stay right. "
-                        "Store other values (masks, shapes) as ctx attributes, e.g. "
-                        "ctx.mask = x > 0."
-                    )
-                sources.append(None)
-                versions.append(result._version[0])
-                self._out_version = result._version
-                array = result._data
-            values.append(array)
-        self._saved, self._saved_from, self._versions = tuple(values), tuple(sources), versions
+    def _as_tensor(self, value: Any) -> Any:
+        """A saved value for a backward that records: the input Tensor, or the output."""
+        if value is None:
+            return None
+        index = self._source(value)
+        if index is None:  # the output: a stand-in tensor made by this node
+            return Tensor._make(np.asarray(value), True, self)
+        tensor = self.inputs[index]
+        if isinstance(tensor, Tensor) and tensor._data is not value:
+            raise RuntimeError(
+                f"{self.name}: input {index} had its .data replaced after the forward "
+                "pass, so it no longer holds the values this graph was built with; "
+                "recompute the forward pass before differentiating it again."
+            )
+        return tensor
+
+    def _check_inputs(self) -> None:
+        """An input changed in place since forward: an error if forward saved it."""
+        for index, (tensor, version) in enumerate(zip(self.inputs, self.versions)):
+            changed = version is not None and tensor._version[0] != version
+            if changed and any(value is self._arrays[index] for value in self._saved):
+                raise self._modified(f"its input {index}", tensor, version)
+
+    def _check_output(self) -> None:
+        """The output changed in place: an error if forward saved it."""
+        for value in self._saved:
+            if value is not None and self._source(value) is None:
+                raise self._modified("its output", value, self._out[1], self._out[0][0])
+
+    def _modified(self, which: str, value: Any, expected: int, found: int = -1) -> Exception:
+        found = value._version[0] if found == -1 else found
+        return RuntimeError(
+            f"{self.name}: one of the variables needed for gradient computation has "
+            f"been modified by an inplace operation: {which} (shape {np.shape(value)}) is at "
+            f"version {found}; expected version {expected} instead, as {self.name} "
+            "saved it. Compute a new tensor instead of changing this one in place "
+            "(y = y + 1, not y += 1), or change a .clone() of it."
+        )
+
+    def _check_saved(self, raw: Any, output: np.ndarray) -> None:
+        """A Function may save only its inputs or its output (gradients of gradients
+        rely on it); checked at forward for your own Functions."""
+        for value in self._saved:
+            if (
+                value is not None
+                and value is not raw
+                and value is not output
+                and self._source(value) is None
+            ):
+                raise TypeError(
+                    f"{self.name}.forward: save_for_backward() takes only forward's "
+                    "inputs or its output, so that gradients of gradients stay right. "
+                    "Store other values (masks, shapes) as ctx attributes, e.g. "
+                    "ctx.mask = x > 0."
+                )
 
     def _unshare_saved(self, memory: np.ndarray, snapshot: Tensor) -> None:
         """Copy the saved arrays that share `memory`: an in-place write is about to
         overwrite it (see Tensor._write). A private copy needs no version check."""
-        for k, array in enumerate(self._saved):
+        saved = list(self._saved)
+        for k, array in enumerate(saved):
             if isinstance(array, np.ndarray) and np.may_share_memory(array, memory):
-                self._saved = (*self._saved[:k], array.copy(), *self._saved[k + 1 :])
-                self._versions[k] = None
-                index = self._saved_from[k]
-                if index is not None and self.inputs[index] is snapshot:
-                    snapshot._data = self._saved[k]  # the tensor's values before the write
+                saved[k] = array.copy()
+                index = self._source(array)
+                if index is None:
+                    self._out = None
+                    continue
+                self._arrays[index], self.versions[index] = saved[k], None
+                if self.inputs[index] is snapshot:
+                    snapshot._data = saved[k]  # the tensor's values before the write
+        self._saved = tuple(saved)
 
     # engine API ---------------------------------------------------------------------
     def release(self) -> None:
         """Drop inputs and saved values so activations can be freed."""
-        self.inputs = self.parents = None
+        self.inputs = self.parents = self._arrays = None
         self._saved = ()
         self.released = True
         if self.__dict__:
@@ -266,7 +278,7 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the op on Tensors (and constants) and record it when a gradient is needed."""
-        arrays, parents, needs = [], [], []
+        arrays, parents, needs, versions = [], [], [], []
         any_tensor = record = False
         for a in args:
             if isinstance(a, Tensor):
@@ -274,13 +286,17 @@ class Function:
                 arrays.append(a._data)
                 parents.append(a.grad_fn)
                 needs.append(a._requires_grad)
-                record = record or a._requires_grad
+                versions.append(a._version[0])
+                if a._requires_grad:
+                    record = True
             else:  # a constant: never a gradient
                 arrays.append(a)
                 parents.append(None)
                 needs.append(False)
+                versions.append(None)
         if record and state.grad_enabled:
-            ctx = Node(cls, args, tuple(parents), tuple(needs), kwargs)
+            ctx = Node(cls, args, tuple(parents), tuple(needs), versions, kwargs)
+            ctx._arrays = arrays  # the arrays forward gets: what it can save
         else:
             record, ctx = False, _ForwardOnlyContext()
         try:
@@ -294,7 +310,9 @@ class Function:
         if cls.view and np.may_share_memory(output, arrays[0]):
             result._view_of(args[0], cls, kwargs)  # shares the version counter of args[0]
         if record and ctx._saved:
-            ctx._resolve_saved(arrays, raw, result)
+            ctx._out = (result._version, result._version[0])
+            if not cls.plain_backward:
+                ctx._check_saved(raw, output)
         if state.observers:  # anomaly mode, capture_backward (see mode.Observer)
             for observer in state.observers:
                 observer.op(cls, args, kwargs, result)

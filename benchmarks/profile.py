@@ -86,7 +86,7 @@ def profile_lines(runner, steps: int) -> None:
 
     profiler = LineProfiler()
     hot = [function.Function.apply.__func__, engine.backward, engine._propagate]
-    hot += [function.Node.release, function.Node._resolve_saved]
+    hot += [function.Node.release, function.Node.saved_tensors.fget]
     for function_ in hot:
         profiler.add_function(function_)
     # the ops one step records: profile their backward formulas too
