@@ -128,21 +128,24 @@ def _propagate(node: Node, grad: Any, plain: bool, totals: dict, observers: tupl
             f"{node.name}.backward returned {len(grads)} gradients for "
             f"{len(node.inputs)} inputs; return one per input (None where there is none)."
         )
-    sent = [] if observers else None
+    sent = []  # what each input gets (None: nothing)
     for tensor, parent, needed, g in zip(node.inputs, node.parents, node.needs_input_grad, grads):
         if g is None or not needed:
-            if sent is not None:
-                sent.append(None)
+            sent.append(None)
             continue
         if type(g) is not _ndarray:
             g = _currency(g, plain)
         data = tensor._data
         if g.shape != data.shape or g.dtype != data.dtype:
             g = _currency(fit(g, data.shape, data.dtype, node.name), plain)
-        if sent is not None:
-            sent.append(g)
-        _add(totals, tensor if parent is None else parent, g, plain)
-    if sent is not None:
+        sent.append(g)
+        key = tensor if parent is None else parent
+        entry = totals.get(key)
+        if entry is None:
+            totals[key] = [g, False]
+        else:
+            _add_into(entry, g, plain)
+    if observers:
         upstream = _as_tensor(grad)
         sent = tuple(None if g is None else _as_tensor(g) for g in sent)
         for observer in observers:
@@ -150,11 +153,17 @@ def _propagate(node: Node, grad: Any, plain: bool, totals: dict, observers: tupl
 
 
 def _add(totals: dict, key: Any, grad: Any, plain: bool) -> None:
-    """totals[key] += grad, in place only into a buffer this walk made itself (`owned`)."""
+    """totals[key] += grad."""
     entry = totals.get(key)
     if entry is None:
         totals[key] = [grad, False]
-    elif entry[1] and grad.dtype == entry[0].dtype:
+    else:
+        _add_into(entry, grad, plain)
+
+
+def _add_into(entry: list, grad: Any, plain: bool) -> None:
+    """entry = [total, owned]: add in place only into a buffer this walk made itself."""
+    if entry[1] and grad.dtype == entry[0].dtype:
         np.add(entry[0], grad, out=entry[0])
     else:
         total = entry[0] + grad
