@@ -61,7 +61,7 @@ class SGD(Optimizer):
         if group["momentum"] != 0 or group["weight_decay"] != 0 or group["maximize"]:
             super().step_group(group)
             return
-        lr = group["lr"]
+        lr = group["lr"]  # no state: PyTorch's SGD keeps none without momentum either
         for param in group["params"]:
             if param.grad is not None:
                 add_to_param(param, -lr * param.grad._data)

@@ -162,6 +162,15 @@ def test_update_is_in_place_without_graph_and_keeps_dtype():
     assert np.all(param.numpy() < 1)
 
 
+def test_plain_sgd_is_the_hand_written_loop_and_keeps_no_state_as_pytorch():
+    param = nn.Parameter(P0.copy())
+    optimizer = optim.SGD([param], lr=0.1)
+    param.grad = ag.Tensor(GRADS[0])
+    optimizer.step()
+    np.testing.assert_array_equal(param.numpy(), P0 - 0.1 * GRADS[0])  # bit for bit
+    assert optimizer.state_dict()["state"] == {}  # torch.optim.SGD without momentum: {}
+
+
 def test_update_is_in_place_and_counted_as_an_in_place_change():
     param = nn.Parameter(np.ones(3))
     loss = (param * param).sum()
