@@ -3,9 +3,12 @@
 (losses.py holds the fused loss primitives nn's losses use, special.py erf, conv.py
 convolution and pooling.)
 
-One table makes both: `FUNCTIONS` turns each primitive into a function (`exp(x)`, its
-docstring the op's math line), and `METHODS` lists the functions that are also Tensor
-methods (`x.exp()`). Adding an op is one class in a file below and one line here.
+Each file declares what it makes public next to the code (see public.py): a primitive
+in its class body (`function = "exp"` makes the function `exp(x)`, documented by the
+op's math line; `method = True` the Tensor method `x.exp()` too; `aliases` numpy's
+names), a function written out with `@function` or `@method`. This file only collects
+the declarations into `FUNCTIONS`, `ALIASES` and `METHODS`. Adding an op touches one
+file: a class (or a function) in a file below, with its declaration.
 
 elementwise.py   add sub mul div neg pow exp log log1p log2 log10 expm1 sqrt abs sign
                  floor ceil round sin cos tanh sigmoid relu leaky_relu softplus maximum
@@ -28,106 +31,9 @@ from __future__ import annotations
 import inspect
 import warnings
 
+from ..function import Primitive
 from ..tensor import Tensor
-from .elementwise import (
-    Abs,
-    Add,
-    Cast,
-    Ceil,
-    Clip,
-    Clone,
-    Cos,
-    Div,
-    Exp,
-    Expm1,
-    Floor,
-    LeakyRelu,
-    Log,
-    Log1p,
-    Log2,
-    Log10,
-    Maximum,
-    Minimum,
-    Mul,
-    Neg,
-    Pow,
-    Relu,
-    Round,
-    Sigmoid,
-    Sign,
-    Sin,
-    Softplus,
-    Sqrt,
-    Sub,
-    Tanh,
-    Where,
-    allclose,
-    clamp,
-    clip,
-    isclose,
-    round,
-)
-from .linalg import Linear, MatMul, linear
-from .reduce import (
-    Cumsum,
-    Max,
-    Min,
-    Norm2,
-    Sum,
-    ValuesIndices,
-    all,
-    amax,
-    amin,
-    any,
-    argmax,
-    argmin,
-    cumsum,
-    log_softmax,
-    logsumexp,
-    max,
-    mean,
-    min,
-    norm,
-    softmax,
-    sort,
-    std,
-    sum,
-    topk,
-    var,
-)
-from .shape import (
-    BroadcastTo,
-    Concatenate,
-    CopySlices,
-    GetItem,
-    IndexAdd,
-    IndexPut,
-    Reshape,
-    Transpose,
-    broadcast_to,
-    cat,
-    concatenate,
-    expand,
-    expand_dims,
-    flatten,
-    gather,
-    getitem,
-    masked_fill,
-    permute,
-    repeat,
-    reshape,
-    scatter_add,
-    squeeze,
-    stack,
-    sum_to,
-    swapaxes,
-    t,
-    transpose,
-    tril,
-    triu,
-    unsqueeze,
-    view,
-)
+from . import conv, elementwise, linalg, losses, reduce, shape, special
 
 # IEEE arithmetic defines every result these ops give at their edges (log(0) = -inf,
 # x / 0 = inf, 0 / 0 = nan, sqrt(-1) = nan, overflow = inf), and PyTorch gives them
@@ -138,11 +44,6 @@ from .shape import (
 # (pytest restores the filters for each test: pyproject.toml repeats this one for it.)
 SILENCED = r"autograd\.(ops|ops\..*|engine)$"
 warnings.filterwarnings("ignore", category=RuntimeWarning, module=SILENCED)
-
-
-def leaky_relu(x, negative_slope: float = 0.01):
-    """x if x > 0 else negative_slope * x."""
-    return LeakyRelu.apply(x, negative_slope=negative_slope)
 
 
 def _function(op, name: str):
@@ -159,139 +60,36 @@ def _function(op, name: str):
     return function
 
 
-# name -> primitive: each becomes a function of that name
-FUNCTIONS = {
-    "add": Add,
-    "sub": Sub,
-    "mul": Mul,
-    "div": Div,
-    "neg": Neg,
-    "pow": Pow,
-    "exp": Exp,
-    "log": Log,
-    "log1p": Log1p,
-    "log2": Log2,
-    "log10": Log10,
-    "expm1": Expm1,
-    "sqrt": Sqrt,
-    "abs": Abs,
-    "sign": Sign,
-    "floor": Floor,
-    "ceil": Ceil,
-    "sin": Sin,
-    "cos": Cos,
-    "tanh": Tanh,
-    "sigmoid": Sigmoid,
-    "relu": Relu,
-    "softplus": Softplus,
-    "maximum": Maximum,
-    "minimum": Minimum,
-    "where": Where,
-    "matmul": MatMul,
-    "clone": Clone,
-}
-globals().update({name: _function(op, name) for name, op in FUNCTIONS.items()})
+def _collect(*modules) -> tuple[dict, dict, dict, dict]:
+    """What the ops files declare: (the names to export, FUNCTIONS, ALIASES, METHODS)."""
+    exports, functions, aliases, methods = {}, {}, {}, {}
+    for module in modules:
+        for name, value in vars(module).items():
+            if getattr(value, "__module__", None) != module.__name__ or name[0] == "_":
+                continue  # imported from elsewhere, or private
+            if isinstance(value, type) and issubclass(value, (Primitive, tuple)):
+                exports[name] = value  # the primitives (and ValuesIndices): ops.Exp
+            declared = getattr(value, "__dict__", {})  # its own: a subclass inherits none
+            if "function" not in declared:
+                continue
+            name, public = declared["function"], value
+            if isinstance(value, type):  # a primitive: its function is op.apply
+                functions[name], public = value, _function(value, name)
+            aliases.update(dict.fromkeys(declared.get("aliases", ()), name))
+            exports.update(dict.fromkeys((name, *declared.get("aliases", ())), public))
+            if declared.get("method"):
+                methods[name] = public
+    return exports, functions, aliases, methods
 
-# numpy's names for the same functions
-ALIASES = {
-    "divide": "div",
-    "true_divide": "div",
-    "power": "pow",
-    "absolute": "abs",
-    "subtract": "sub",
-    "multiply": "mul",
-    "negative": "neg",
-    "concat": "cat",
-}
-globals().update({alias: globals()[name] for alias, name in ALIASES.items()})
 
-# Tensor methods: x.name(...) is name(x, ...)
-_METHOD_NAMES = [
-    "exp",
-    "log",
-    "log1p",
-    "log2",
-    "log10",
-    "expm1",
-    "sqrt",
-    "abs",
-    "sign",
-    "floor",
-    "ceil",
-    "round",
-    "sin",
-    "cos",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "leaky_relu",
-    "softplus",
-    "clamp",
-    "clip",
-    "pow",
-    "maximum",
-    "minimum",
-    "matmul",
-    "clone",
-    "isclose",
-    "allclose",
-    "sum",
-    "mean",
-    "var",
-    "std",
-    "norm",
-    "max",
-    "min",
-    "amax",
-    "amin",
-    "argmax",
-    "argmin",
-    "all",
-    "any",
-    "cumsum",
-    "sort",
-    "topk",
-    "logsumexp",
-    "softmax",
-    "log_softmax",
-    "reshape",
-    "view",
-    "transpose",
-    "t",
-    "permute",
-    "swapaxes",
-    "expand",
-    "repeat",
-    "expand_dims",
-    "unsqueeze",
-    "squeeze",
-    "flatten",
-    "broadcast_to",
-    "tril",
-    "triu",
-    "masked_fill",
-    "gather",
-    "scatter_add",
-]
-METHODS = {name: globals()[name] for name in _METHOD_NAMES}
+# FUNCTIONS: name -> primitive, each made a function of that name; ALIASES: numpy's
+# names for the same functions (alias -> name); METHODS: x.name(...) is name(x, ...)
+_exports, FUNCTIONS, ALIASES, METHODS = _collect(
+    elementwise, reduce, linalg, shape, conv, losses, special
+)
+globals().update(_exports)
 for _name, _method in METHODS.items():
     setattr(Tensor, _name, _method)
-
-from .conv import (  # noqa: E402
-    AvgPool,
-    AvgPoolGrad,
-    Conv,
-    ConvGradInput,
-    ConvGradWeight,
-    MaxPool,
-    MaxPoolGather,
-    MaxPoolGrad,
-    Pad,
-    avg_pool,
-    convolution,
-    max_pool,
-    pad,
-)
 
 # what `from autograd.ops import *` (and so `autograd`) exports: the functions
 __all__ = [

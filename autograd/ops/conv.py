@@ -31,6 +31,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..function import Primitive
+from .public import function
 
 
 def _named_error(message: str) -> ValueError:
@@ -510,12 +511,14 @@ class Pad(Primitive):
 # functions -------------------------------------------------------------------------------
 
 
+@function
 def convolution(x, weight, bias=None, stride=1, padding=0, dilation=1):
     """N-d convolution (cross-correlation, as PyTorch) of x (N, C, *spatial) with weight
     (O, C, *kernel); padding an int, one int per axis, or (before, after) pairs."""
     return Conv.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
 
 
+@function
 def max_pool(x, kernel_size, stride=None, padding=0, dilation=1):
     """Max over windows of x (N, C, *spatial); kernel_size a tuple, one int per axis."""
     return MaxPool.apply(
@@ -523,11 +526,13 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1):
     )
 
 
+@function
 def avg_pool(x, kernel_size, stride=None, padding=0):
     """Mean over windows of x (N, C, *spatial); zero padding is counted in the mean."""
     return AvgPool.apply(x, kernel_size=tuple(kernel_size), stride=stride, padding=padding)
 
 
+@function
 def pad(x, pad_width, value=0.0):
     """numpy-style constant padding: pad_width one (before, after) pair per axis."""
     return Pad.apply(x, pad_width=tuple(tuple(int(v) for v in p) for p in pad_width), value=value)

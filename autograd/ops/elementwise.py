@@ -15,6 +15,7 @@ import numpy as np
 
 from ..function import REALS, Domain, Primitive
 from ..tensor import Tensor
+from .public import method
 
 POSITIVE = Domain(low=0.0)
 NONZERO = Domain(avoid=(0.0,))
@@ -22,6 +23,8 @@ NONZERO = Domain(avoid=(0.0,))
 
 class Add(Primitive):
     """a + b   ->   da = g,  db = g"""
+
+    function = "add"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -35,6 +38,9 @@ class Add(Primitive):
 class Sub(Primitive):
     """a - b   ->   da = g,  db = -g"""
 
+    function = "sub"
+    aliases = ("subtract",)
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -46,6 +52,9 @@ class Sub(Primitive):
 
 class Mul(Primitive):
     """a * b   ->   da = g b,  db = g a"""
+
+    function = "mul"
+    aliases = ("multiply",)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -63,6 +72,8 @@ class Mul(Primitive):
 class Div(Primitive):
     """a / b   ->   da = g / b,  db = -g a / b**2"""
 
+    function = "div"
+    aliases = ("divide", "true_divide")
     domains = (REALS, NONZERO)
 
     @staticmethod
@@ -79,6 +90,9 @@ class Div(Primitive):
 
 class Neg(Primitive):
     """-x   ->   dx = -g"""
+
+    function = "neg"
+    aliases = ("negative",)
 
     @staticmethod
     def forward(ctx, x):
@@ -109,6 +123,9 @@ def _number(x):
 class Pow(Primitive):
     """a ** b   ->   da = g b a**(b-1),  db = g a**b log(a)   (b = 0 gives da = 0)"""
 
+    function = "pow"
+    aliases = ("power",)
+    method = True
     domains = (POSITIVE, REALS)
 
     @staticmethod
@@ -135,6 +152,9 @@ class Pow(Primitive):
 class Exp(Primitive):
     """exp(x)   ->   dx = g exp(x)"""
 
+    function = "exp"
+    method = True
+
     @staticmethod
     def forward(ctx, x):
         out = np.exp(x)
@@ -150,6 +170,8 @@ class Exp(Primitive):
 class Log(Primitive):
     """log(x)   ->   dx = g / x"""
 
+    function = "log"
+    method = True
     domains = (POSITIVE,)
 
     @staticmethod
@@ -166,6 +188,8 @@ class Log(Primitive):
 class Sqrt(Primitive):
     """sqrt(x)   ->   dx = g / (2 sqrt(x))"""
 
+    function = "sqrt"
+    method = True
     domains = (POSITIVE,)
 
     @staticmethod
@@ -183,6 +207,9 @@ class Sqrt(Primitive):
 class Abs(Primitive):
     """|x|   ->   dx = g sign(x)   (kink at 0: abs'(0) = 0)"""
 
+    function = "abs"
+    aliases = ("absolute",)
+    method = True
     domains = (NONZERO,)
 
     @staticmethod
@@ -198,6 +225,9 @@ class Abs(Primitive):
 class Sin(Primitive):
     """sin(x)   ->   dx = g cos(x)"""
 
+    function = "sin"
+    method = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -212,6 +242,9 @@ class Sin(Primitive):
 class Cos(Primitive):
     """cos(x)   ->   dx = -g sin(x)"""
 
+    function = "cos"
+    method = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -225,6 +258,9 @@ class Cos(Primitive):
 
 class Tanh(Primitive):
     """tanh(x)   ->   dx = g (1 - tanh(x)**2)"""
+
+    function = "tanh"
+    method = True
 
     @staticmethod
     def forward(ctx, x):
@@ -245,6 +281,9 @@ class Sigmoid(Primitive):
     -|x|, so it is finite for any x.
     """
 
+    function = "sigmoid"
+    method = True
+
     @staticmethod
     def forward(ctx, x):
         e = np.exp(-np.abs(x))
@@ -261,6 +300,8 @@ class Sigmoid(Primitive):
 class Relu(Primitive):
     """max(x, 0)   ->   dx = g [x > 0]   (kink at 0: relu'(0) = 0)"""
 
+    function = "relu"
+    method = True
     domains = (NONZERO,)
 
     @staticmethod
@@ -291,6 +332,9 @@ class LeakyRelu(Primitive):
 class Softplus(Primitive):
     """log(1 + exp(x))   ->   dx = g sigmoid(x)   (computed as logaddexp(0, x): no overflow)"""
 
+    function = "softplus"
+    method = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -305,6 +349,8 @@ class Softplus(Primitive):
 class Maximum(Primitive):
     """max(a, b)   ->   da = g [a > b],  db = g [b > a]   (ties share g equally)"""
 
+    function = "maximum"
+    method = True
     ties = True
 
     @staticmethod
@@ -321,6 +367,8 @@ class Maximum(Primitive):
 class Minimum(Primitive):
     """min(a, b)   ->   da = g [a < b],  db = g [b < a]   (ties share g equally)"""
 
+    function = "minimum"
+    method = True
     ties = True
 
     @staticmethod
@@ -362,6 +410,8 @@ class Clip(Primitive):
 class Where(Primitive):
     """cond ? a : b   ->   da = g [cond],  db = g [not cond]   (cond gets no gradient)"""
 
+    function = "where"
+
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = np.array(cond, dtype=bool, copy=True)  # private: the caller may change cond
@@ -374,6 +424,9 @@ class Where(Primitive):
 
 class Clone(Primitive):
     """copy of x   ->   dx = g   (a tensor with a buffer of its own)"""
+
+    function = "clone"
+    method = True
 
     @staticmethod
     def forward(ctx, x):
@@ -400,6 +453,8 @@ class Cast(Primitive):
 class Log1p(Primitive):
     """log(1 + x)   ->   dx = g / (1 + x)   (accurate for tiny x)"""
 
+    function = "log1p"
+    method = True
     domains = (Domain(low=-1.0),)
 
     @staticmethod
@@ -416,6 +471,9 @@ class Log1p(Primitive):
 class Expm1(Primitive):
     """exp(x) - 1   ->   dx = g (out + 1)   (accurate for tiny x)"""
 
+    function = "expm1"
+    method = True
+
     @staticmethod
     def forward(ctx, x):
         out = np.expm1(x)
@@ -431,6 +489,8 @@ class Expm1(Primitive):
 class Log2(Primitive):
     """log2(x)   ->   dx = g / (x ln 2)"""
 
+    function = "log2"
+    method = True
     domains = (POSITIVE,)
 
     @staticmethod
@@ -447,6 +507,8 @@ class Log2(Primitive):
 class Log10(Primitive):
     """log10(x)   ->   dx = g / (x ln 10)"""
 
+    function = "log10"
+    method = True
     domains = (POSITIVE,)
 
     @staticmethod
@@ -471,6 +533,8 @@ _LN10 = float(np.log(10.0))
 class Sign(Primitive):
     """sign(x)   ->   dx = 0   (piecewise constant, as PyTorch)"""
 
+    function = "sign"
+    method = True
     domains = (NONZERO,)
 
     @staticmethod
@@ -485,6 +549,8 @@ class Sign(Primitive):
 class Floor(Primitive):
     """floor(x)   ->   dx = 0   (piecewise constant, as PyTorch)"""
 
+    function = "floor"
+    method = True
     domains = (Domain(avoid=_INTEGERS),)
 
     @staticmethod
@@ -499,6 +565,8 @@ class Floor(Primitive):
 class Ceil(Primitive):
     """ceil(x)   ->   dx = 0   (piecewise constant, as PyTorch)"""
 
+    function = "ceil"
+    method = True
     domains = (Domain(avoid=_INTEGERS),)
 
     @staticmethod
@@ -527,6 +595,13 @@ class Round(Primitive):
 # functions ---------------------------------------------------------------------------
 
 
+@method
+def leaky_relu(x, negative_slope: float = 0.01):
+    """x if x > 0 else negative_slope * x."""
+    return LeakyRelu.apply(x, negative_slope=negative_slope)
+
+
+@method
 def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
     """Limit values to [min, max] (either may be None); the gradient passes on the closed
     interval. Tensor bounds are compared elementwise (maximum/minimum)."""
@@ -538,22 +613,26 @@ def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's names
     return Clip.apply(x, lo=min, hi=max)
 
 
+@method
 def clip(x, lo=None, hi=None, *, min=None, max=None):  # noqa: A002
     """numpy's name for clamp: clip(x, lo, hi), or clip(x, min=..., max=...)."""
     return clamp(x, lo if min is None else min, hi if max is None else max)
 
 
+@method
 def round(x, decimals: int = 0):  # noqa: A001 - PyTorch's name
     """Round half to even to `decimals` places; gradient 0."""
     return Round.apply(x, decimals=decimals)
 
 
+@method
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
     """|a - b| <= atol + rtol |b| elementwise, a bool tensor (no gradient)."""
     close = np.isclose(_values(a), _values(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
     return Tensor._from_values(np.asarray(close))
 
 
+@method
 def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     """True when isclose holds everywhere (a Python bool, as torch.allclose)."""
     return bool(np.allclose(_values(a), _values(b), rtol=rtol, atol=atol, equal_nan=equal_nan))

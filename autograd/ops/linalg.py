@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Primitive
+from .public import function
 
 
 class MatMul(Primitive):
     """a @ b   ->   da = g @ b^T,  db = a^T @ g   (1-D operands promoted as numpy does)"""
+
+    function = "matmul"
+    method = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -102,6 +106,7 @@ class Linear(Primitive):
         return grad_x, grad_w, (g.sum(axis=0) if needs[2] else None)
 
 
+@function
 def linear(x, weight, bias=None):
     """x @ weight.T + bias, one fused op (weight (out, in), bias (out,)), as torch's F.linear."""
     if bias is None:

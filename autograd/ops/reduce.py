@@ -19,6 +19,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 from ..function import Primitive
 from ..tensor import Tensor
 from .elementwise import Abs, Exp, Log, Maximum, Minimum, Pow, Sqrt
+from .public import method
 from .shape import GetItem, Reshape, broadcast_to
 
 Axis = Any  # None | int | tuple[int, ...]
@@ -144,18 +145,21 @@ class ValuesIndices(NamedTuple):
     indices: Any
 
 
+@method
 def sum(x, dim: Axis = None, keepdim: bool = False, *, axis=None, keepdims=None):  # noqa: A001
     """Sum over `dim` (all dims when None)."""
     dim, keepdim = dims("sum", dim, axis, keepdim, keepdims)
     return Sum.apply(x, axis=dim, keepdims=keepdim)
 
 
+@method
 def mean(x, dim: Axis = None, keepdim: bool = False, *, axis=None, keepdims=None):
     """Mean over `dim`: sum / count (derived)."""
     dim, keepdim = dims("mean", dim, axis, keepdim, keepdims)
     return Sum.apply(x, axis=dim, keepdims=keepdim) / _count(np.shape(x), dim)
 
 
+@method
 def var(
     x,
     dim: Axis = None,
@@ -181,6 +185,7 @@ def var(
     return total / divisor
 
 
+@method
 def std(x, dim: Axis = None, unbiased: bool | None = None, keepdim: bool = False, **kwargs):
     """Standard deviation: sqrt(var(x, ...)), unbiased by default as in PyTorch (derived)."""
     return Sqrt.apply(var(x, dim, unbiased, keepdim, **kwargs))
@@ -195,18 +200,21 @@ def _correction(name: str, unbiased: Any, correction: Any, ddof: Any) -> float:
     return 1 if not given else given[0]
 
 
+@method
 def amax(x, dim: Axis = None, keepdim: bool = False, *, axis=None, keepdims=None):
     """Maximum over `dim` (ties share the gradient equally, as torch.amax)."""
     dim, keepdim = dims("amax", dim, axis, keepdim, keepdims)
     return Max.apply(x, axis=dim, keepdims=keepdim)
 
 
+@method
 def amin(x, dim: Axis = None, keepdim: bool = False, *, axis=None, keepdims=None):
     """Minimum over `dim` (ties share the gradient equally, as torch.amin)."""
     dim, keepdim = dims("amin", dim, axis, keepdim, keepdims)
     return Min.apply(x, axis=dim, keepdims=keepdim)
 
 
+@method
 def max(x, dim: Any = None, keepdim: bool = False, *, axis=None, keepdims=None):  # noqa: A001
     """PyTorch's max: max(x) the largest value; max(x, dim) the named tuple (values,
     indices) along one dim (the gradient goes to the index picked); max(x, other) the
@@ -214,6 +222,7 @@ def max(x, dim: Any = None, keepdim: bool = False, *, axis=None, keepdims=None):
     return _max_or_min("max", x, dim, keepdim, axis, keepdims)
 
 
+@method
 def min(x, dim: Any = None, keepdim: bool = False, *, axis=None, keepdims=None):  # noqa: A001
     """PyTorch's min: min(x), min(x, dim) -> (values, indices), min(x, other); see max."""
     return _max_or_min("min", x, dim, keepdim, axis, keepdims)
@@ -256,6 +265,7 @@ def along(index: Any, dim: int, ndim: int) -> tuple:
     return tuple(parts)
 
 
+@method
 def argmax(x, dim: Any = None, keepdim: bool = False, *, axis=None, keepdims=None):
     """Index of the maximum (of the flattened tensor when dim is None), int64, no gradient."""
     dim, keepdim = dims("argmax", dim, axis, keepdim, keepdims)
@@ -263,6 +273,7 @@ def argmax(x, dim: Any = None, keepdim: bool = False, *, axis=None, keepdims=Non
     return _wrap(x, np.asarray(found, dtype=np.int64))
 
 
+@method
 def argmin(x, dim: Any = None, keepdim: bool = False, *, axis=None, keepdims=None):
     """Index of the minimum, int64, no gradient."""
     dim, keepdim = dims("argmin", dim, axis, keepdim, keepdims)
@@ -270,18 +281,21 @@ def argmin(x, dim: Any = None, keepdim: bool = False, *, axis=None, keepdims=Non
     return _wrap(x, np.asarray(found, dtype=np.int64))
 
 
+@method
 def all(x, dim: Axis = None, keepdim: bool = False, *, axis=None, keepdims=None):  # noqa: A001
     """True where every element along `dim` is nonzero (a bool tensor, no gradient)."""
     dim, keepdim = dims("all", dim, axis, keepdim, keepdims)
     return _wrap(x, np.asarray(np.all(_array(x), axis=dim, keepdims=keepdim)))
 
 
+@method
 def any(x, dim: Axis = None, keepdim: bool = False, *, axis=None, keepdims=None):  # noqa: A001
     """True where some element along `dim` is nonzero (a bool tensor, no gradient)."""
     dim, keepdim = dims("any", dim, axis, keepdim, keepdims)
     return _wrap(x, np.asarray(np.any(_array(x), axis=dim, keepdims=keepdim)))
 
 
+@method
 def cumsum(x, dim: int | None = None, *, axis=None, dtype: Any = None):
     """Running sums along `dim` (required, as in PyTorch)."""
     dim, _ = dims("cumsum", dim, axis)
@@ -292,6 +306,7 @@ def cumsum(x, dim: int | None = None, *, axis=None, dtype: Any = None):
     return Cumsum.apply(x, dim=dim)
 
 
+@method
 def norm(x, p: Any = "fro", dim: Axis = None, keepdim: bool = False, *, axis=None, keepdims=None):
     """The p-norm over `dim` (all elements when None): p = 2 or "fro" (default), 1, inf,
     -inf, 0 (the count of nonzeros) or any other number: sum(|x|**p)**(1/p). As in
@@ -314,6 +329,7 @@ def norm(x, p: Any = "fro", dim: Axis = None, keepdim: bool = False, *, axis=Non
     return Pow.apply(total, 1.0 / p)
 
 
+@method
 def sort(x, dim: int = -1, descending: bool = False, stable: bool = False, *, axis=None):
     """(values, indices) sorted along `dim`, ascending unless `descending`; the values'
     gradient flows back to the positions they came from. Ties keep their order."""
@@ -325,6 +341,7 @@ def sort(x, dim: int = -1, descending: bool = False, stable: bool = False, *, ax
     return _pick(x, index, dim, keepdim=True)
 
 
+@method
 def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """(values, indices) of the k largest (or smallest) elements along `dim`, largest first."""
     array = _array(x)
@@ -346,6 +363,7 @@ def _order(array: np.ndarray, dim: int, descending: bool) -> np.ndarray:
     return n - 1 - np.flip(np.argsort(flipped, axis=dim, kind="stable"), axis=dim)
 
 
+@method
 def logsumexp(x, dim: Axis = None, keepdim: bool = False, *, axis=None, keepdims=None):
     """log(sum(exp(x))) over dim, stable: m + log(sum(exp(x - m))), m = max(x) held constant."""
     dim, keepdim = dims("logsumexp", dim, axis, keepdim, keepdims)
@@ -357,6 +375,7 @@ def logsumexp(x, dim: Axis = None, keepdim: bool = False, *, axis=None, keepdims
     return out if keepdim else Reshape.apply(out, shape=np.sum(shift, axis=dim).shape)
 
 
+@method
 def softmax(x, dim: Any = -1, *, axis: Any = _NOT_GIVEN, dtype: Any = None):
     """exp(x) / sum(exp(x)) along `dim`, stable (shifted by the max, held constant)."""
     dim = dim if axis is _NOT_GIVEN else axis  # numpy's axis=None: over every element
@@ -366,6 +385,7 @@ def softmax(x, dim: Any = -1, *, axis: Any = _NOT_GIVEN, dtype: Any = None):
     return e / Sum.apply(e, axis=dim, keepdims=True)
 
 
+@method
 def log_softmax(x, dim: Any = -1, *, axis: Any = _NOT_GIVEN, dtype: Any = None):
     """x - logsumexp(x) along `dim`, stable."""
     dim = dim if axis is _NOT_GIVEN else axis  # numpy's axis=None: over every element

@@ -20,6 +20,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 from ..function import Primitive
 from ..tensor import Tensor
 from .elementwise import Where
+from .public import function, method
 
 
 class Reshape(Primitive):
@@ -172,6 +173,7 @@ def _kept(shape: tuple, index: Any) -> np.ndarray:
     return keep
 
 
+@function
 def sum_to(grad, shape: tuple, op_name: str = "backward"):
     """Sum a broadcast gradient back down to `shape` (the inverse of numpy broadcasting)."""
     lead = grad.ndim - len(shape)
@@ -207,17 +209,20 @@ def _sizes(name: str, sizes: tuple) -> tuple:
     return tuple(int(n) for n in sizes)
 
 
+@method
 def reshape(x, *shape):
     """x with a new shape (one dimension may be -1): reshape(x, 2, 3) or reshape(x, (2, 3))."""
     return Reshape.apply(x, shape=_sizes("reshape", shape))
 
 
+@method
 def view(x, *shape):
     """PyTorch's view: reshape (a view of the same memory when numpy can make one, a copy
     otherwise; chainrule does not refuse non-contiguous tensors)."""
     return Reshape.apply(x, shape=_sizes("view", shape))
 
 
+@method
 def transpose(x, *dims):
     """PyTorch's transpose(x, dim0, dim1): swap two dims. numpy's forms are kept where
     they cannot be mistaken for it: no dims reverses them all (as .T), and a tuple or
@@ -234,6 +239,7 @@ def transpose(x, *dims):
     return Transpose.apply(x, axes=tuple(dims) if dims else None)
 
 
+@method
 def permute(x, *dims):
     """Reorder the dims (all must be given): permute(x, 2, 0, 1) or permute(x, (2, 0, 1))."""
     dims = _sizes("permute", dims)
@@ -247,6 +253,7 @@ def permute(x, *dims):
     return Transpose.apply(x, axes=tuple(d % len(dims) for d in dims))
 
 
+@method
 def t(x):
     """The transpose of a matrix; 0-d and 1-d tensors are returned as they are (as torch.t)."""
     if np.ndim(x) > 2:
@@ -257,6 +264,7 @@ def t(x):
     return Transpose.apply(x, axes=None)
 
 
+@method
 def swapaxes(x, axis1: int, axis2: int):
     """Swap two axes (derived from transpose)."""
     axes = list(range(np.ndim(x)))
@@ -264,11 +272,13 @@ def swapaxes(x, axis1: int, axis2: int):
     return Transpose.apply(x, axes=tuple(axes))
 
 
+@method
 def broadcast_to(x, shape: tuple):
     """x broadcast to `shape` (a read-only view)."""
     return BroadcastTo.apply(x, shape=tuple(shape))
 
 
+@method
 def expand(x, *sizes):
     """PyTorch's expand: x broadcast to `sizes`, -1 keeping a dim's size; new dims lead."""
     sizes = _sizes("expand", sizes)
@@ -283,6 +293,7 @@ def expand(x, *sizes):
     return BroadcastTo.apply(x, shape=full)
 
 
+@method
 def repeat(x, *sizes):
     """PyTorch's repeat (numpy's tile): x repeated sizes[i] times along dim i (derived:
     reshape, broadcast, reshape, so each copy sends its gradient back)."""
@@ -299,6 +310,7 @@ def repeat(x, *sizes):
     return Reshape.apply(out, shape=tuple(r * n for r, n in zip(sizes, shape)))
 
 
+@method
 def expand_dims(x, axis: int):
     """Insert an axis of length 1 (derived from reshape)."""
     shape = np.shape(x)  # works on Tensors and on the plain arrays of a plain backward
@@ -309,11 +321,13 @@ def expand_dims(x, axis: int):
     return Reshape.apply(x, shape=new_shape)
 
 
+@method
 def unsqueeze(x, dim: int):
     """Insert a dim of length 1 at `dim` (PyTorch's name for expand_dims)."""
     return expand_dims(x, dim)
 
 
+@method
 def squeeze(x, dim: Any = None, *, axis: Any = None):
     """Remove dims of length 1 (all of them when dim is None). As in PyTorch, a given dim
     whose length is not 1 is left as it is (numpy's squeeze, np.squeeze, raises)."""
@@ -326,6 +340,7 @@ def squeeze(x, dim: Any = None, *, axis: Any = None):
     return Reshape.apply(x, shape=tuple(n for i, n in enumerate(shape) if i not in axes))
 
 
+@method
 def flatten(x, start_dim: int = 0, end_dim: int = -1):
     """Merge dims start_dim..end_dim into one (derived from reshape), as torch.flatten."""
     shape = np.shape(x)
@@ -336,6 +351,7 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1):
     return Reshape.apply(x, shape=shape[:start] + (merged,) + shape[end + 1 :])
 
 
+@function(aliases=("concat",))
 def cat(tensors, dim: int = 0, *, axis: int | None = None):
     """Join a sequence of tensors along an existing dim (torch.cat; also concat, concatenate)."""
     dim = dim if axis is None else axis
@@ -345,11 +361,13 @@ def cat(tensors, dim: int = 0, *, axis: int | None = None):
     return Concatenate.apply(*tensors, axis=dim)
 
 
+@function
 def concatenate(tensors, axis: int = 0, *, dim: int | None = None):
     """numpy's name for cat."""
     return cat(tensors, axis if dim is None else dim)
 
 
+@function
 def stack(tensors, dim: int = 0, *, axis: int | None = None):
     """Join same-shape tensors along a new dim (derived: unsqueeze + cat)."""
     dim = dim if axis is None else axis
@@ -362,6 +380,7 @@ def stack(tensors, dim: int = 0, *, axis: int | None = None):
     )
 
 
+@method
 def tril(x, diagonal: int = 0):
     """The lower triangle of the last two dims (elements above `diagonal` set to 0)."""
     rows, cols = _matrix_shape("tril", x)
@@ -369,6 +388,7 @@ def tril(x, diagonal: int = 0):
     return _keep(x, keep)
 
 
+@method
 def triu(x, diagonal: int = 0):
     """The upper triangle of the last two dims (elements below `diagonal` set to 0)."""
     rows, cols = _matrix_shape("triu", x)
@@ -388,6 +408,7 @@ def _keep(x, keep: np.ndarray):
     return Where.apply(keep, x, np.zeros((), np.result_type(_data(x))))
 
 
+@method
 def masked_fill(x, mask, value):
     """x with `value` where `mask` is True (derived from where; mask broadcasts)."""
     mask = np.asarray(_data(mask))
@@ -398,6 +419,7 @@ def masked_fill(x, mask, value):
     return Where.apply(mask, value, x)
 
 
+@method
 def gather(x, dim: int, index):
     """out[i][j][k] = x[index[i][j][k]][j][k] for dim 0 (and so on): values picked along
     `dim` (derived from getitem; the gradient is scattered back, repeats adding up)."""
@@ -406,6 +428,7 @@ def gather(x, dim: int, index):
     return GetItem.apply(x, index=along(index, dim, np.ndim(_data(x))))
 
 
+@method
 def scatter_add(x, dim: int, index, src):
     """x with src added at `index` along `dim`: out[index[i][j]][j] += src[i][j] for dim 0
     (derived: x + index_add, so both x and src get gradients)."""
@@ -424,6 +447,7 @@ def scatter_add(x, dim: int, index, src):
     return x + IndexAdd.apply(src, index=at, shape=np.shape(_data(x)))
 
 
+@function
 def getitem(x, index):
     """x[index]: basic slices, integer arrays and boolean masks."""
     return GetItem.apply(x, index=normalize_index(index))
