@@ -568,8 +568,8 @@ class Tensor:
                     fresh = op.apply(fresh, **kwargs)
                 view.grad_fn, view._requires_grad = fresh.grad_fn, True
 
-    # --- methods: most (x.exp(), x.sum(axis), x.reshape(...)) are set from the table in
-    # ops/__init__.py (ops.METHODS); these few are not ops
+    # --- methods: most (x.exp(), x.sum(axis), x.reshape(...)) are set by ops/__init__.py
+    # from the ops files' declarations (ops.METHODS); these few are not ops
     def astype(self, dtype: Any) -> Tensor:
         """Cast to `dtype` (differentiable between float dtypes)."""
         dtype = np.dtype(dtype)
