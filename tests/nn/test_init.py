@@ -92,3 +92,28 @@ def test_init_while_a_graph_holds_the_values_is_an_in_place_change():
         RuntimeError, match="MatMul: one of the variables .* modified by an inplace"
     ):
         y.backward()
+
+
+@pytest.mark.parametrize(
+    "scheme",
+    [
+        init.uniform_,
+        init.normal_,
+        init.xavier_uniform_,
+        init.xavier_normal_,
+        init.kaiming_uniform_,
+        init.kaiming_normal_,
+    ],
+)
+def test_generator_draws_from_that_generator_alone(scheme):
+    """PyTorch's `generator=`: the same seed gives the same weights, whatever the global
+    generator did in between, and the global generator is not advanced."""
+    first = scheme(ag.zeros(20, 30), generator=ag.Generator().manual_seed(3)).numpy()
+    ag.manual_seed(11)
+    global_before = ag.randn(3).numpy()
+    ag.manual_seed(11)
+    second = scheme(ag.zeros(20, 30), generator=ag.Generator().manual_seed(3)).numpy()
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(ag.randn(3).numpy(), global_before)  # global untouched
+    other = scheme(ag.zeros(20, 30), generator=ag.Generator().manual_seed(4)).numpy()
+    assert not np.array_equal(first, other)
