@@ -488,6 +488,17 @@ class Tensor:
             return self
         return self._put(Ellipsis, np.clip(self._data, min, max), "clamp_")
 
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        """Add `src` at `index` along `dim` in place (see `scatter_add`)."""
+        if state.grad_enabled and (
+            self.requires_grad or (isinstance(src, Tensor) and src.requires_grad)
+        ):
+            old = self._check_recordable("scatter_add_")
+            src = old if src is self else src
+            self._write(ops.scatter_add(old, dim, index, src), "scatter_add_", old)
+            return self
+        return self._put(Ellipsis, ops.scatter_add(self, dim, index, src), "scatter_add_")
+
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
         """Fill with draws from N(mean, std**2) in place (the global generator by default)."""
         rng = generator if generator is not None else creation.default_rng()

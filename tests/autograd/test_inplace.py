@@ -402,3 +402,31 @@ def test_random_programs_match_pytorch(program):
             np.testing.assert_allclose(got[2], want[2], rtol=1e-9, atol=1e-12)
     elif "modified by an inplace operation" in want[1]:
         assert "modified by an inplace operation" in got[1]
+
+
+def test_scatter_add_in_place_as_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    x0, src0 = rng.normal(size=(3, 4)), rng.normal(size=(2, 4))
+    index = np.array([[0, 2, 1, 0], [2, 2, 0, 1]])
+    x, src = ag.tensor(x0, requires_grad=True), ag.tensor(src0, requires_grad=True)
+    y = x * 2  # a non-leaf: the in-place op is recorded
+    y.scatter_add_(0, index, src)
+    (y * y).sum().backward()
+    tx, tsrc = torch.tensor(x0, requires_grad=True), torch.tensor(src0, requires_grad=True)
+    ty = tx * 2
+    ty.scatter_add_(0, torch.tensor(index), tsrc)
+    (ty * ty).sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(src.grad.numpy(), tsrc.grad.numpy(), rtol=1e-12)
+    assert y.grad_fn is not None and y._version[0] == 1
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x.scatter_add_(0, index, src)
+    with ag.no_grad():  # an update: written in place, version bumped
+        memory = x.numpy()
+        x.scatter_add_(0, index, src)
+    assert x.numpy() is memory and x._version[0] == 1
+    np.testing.assert_allclose(
+        x.numpy(), tx.detach().scatter_add(0, torch.tensor(index), tsrc.detach()).numpy()
+    )
