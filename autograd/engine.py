@@ -133,7 +133,7 @@ def _propagate(node: Node, grad: Any, plain: bool, totals: dict, observers: tupl
         if g is None or not needed:
             sent.append(None)
             continue
-        if type(g) is not _ndarray:
+        if not plain or type(g) is not _ndarray:
             g = _currency(g, plain)
         data = tensor._data
         if g.shape != data.shape or g.dtype != data.dtype:

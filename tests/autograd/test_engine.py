@@ -553,3 +553,40 @@ def test_complex_leaves_are_refused_with_a_clear_error():
     z = ag.tensor(np.array([1 + 1j]))
     with pytest.raises(TypeError, match="complex tensors cannot require gradients"):
         z.requires_grad = True
+
+
+def test_one_number_gradients_arrive_as_0d_arrays_everywhere():
+    """Scalar gradients travel as numpy scalars inside a plain walk (cheaper than 0-d
+    arrays); whatever leaves the walk is a Tensor holding an ndarray."""
+    seen = []
+    x = ag.tensor(1.5, requires_grad=True)
+    y = x**3
+    y.register_hook(lambda g: seen.append(g) or g * 2)
+    x.register_hook(lambda g: seen.append(g))
+    (y - x).backward()
+    assert all(isinstance(g, ag.Tensor) and type(g._data) is np.ndarray for g in seen)
+    assert type(x.grad._data) is np.ndarray and x.grad.shape == ()
+    assert x.grad.item() == 2 * 3 * 1.5**2 - 1
+    (gx,) = ag.gradients(x**4 - 2 * x**2, [x])
+    assert type(gx._data) is np.ndarray and gx.item() == 4 * 1.5**3 - 4 * 1.5
+    x.grad = None
+    (x * x).backward()
+    (x * x).backward()  # accumulated into .grad: still an array
+    assert type(x.grad._data) is np.ndarray and x.grad.item() == 6.0
+
+
+def test_a_function_may_return_a_numpy_gradient_in_both_currencies():
+    class Twice(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, g):
+            return np.full(g.shape, 2.0) * g.numpy()
+
+    for create_graph in (False, True):
+        x = ag.tensor([1.0, 2.0], requires_grad=True)
+        Twice.apply(x).sum().backward(create_graph=create_graph)
+        assert isinstance(x.grad, ag.Tensor) and type(x.grad._data) is np.ndarray
+        np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
