@@ -2,10 +2,10 @@
 
 A subclass defines `update(param, grad, state, group)`, the update rule for one
 parameter written with numpy on arrays; `step()` calls it for every parameter that
-has a gradient. Updates record no graph and modify `param._data` in place when numpy
-allows it. When the array is read-only because a live graph saved it (e.g. after
-`backward(retain_graph=True)`), the parameter gets a new array instead, so that graph
-keeps the values it was built with.
+has a gradient. Updates record no graph and modify `param._data` in place, counted as
+an in-place change (the version goes up): a graph kept alive with
+`backward(retain_graph=True)` that saved the old values then refuses to backpropagate,
+as in PyTorch.
 """
 
 from __future__ import annotations
@@ -88,10 +88,10 @@ class Optimizer:
                 loss = closure()
         with ag.no_grad():
             for group in self.param_groups:
-                self.step_group(group)
+                self._step_group(group)
         return loss
 
-    def step_group(self, group: dict[str, Any]) -> None:
+    def _step_group(self, group: dict[str, Any]) -> None:
         """Apply `update` to each parameter of `group` that has a gradient."""
         for param in group["params"]:
             if param.grad is not None:

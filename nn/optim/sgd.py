@@ -55,11 +55,11 @@ class SGD(Optimizer):
             ("weight_decay", group["weight_decay"], 0.0, None),
         ]
 
-    def step_group(self, group: dict[str, Any]) -> None:
+    def _step_group(self, group: dict[str, Any]) -> None:
         """Plain SGD (no momentum, weight decay or maximize) is the loop a person writes
         by hand, `p -= lr * g`; every other setting goes through `update`."""
         if group["momentum"] != 0 or group["weight_decay"] != 0 or group["maximize"]:
-            super().step_group(group)
+            super()._step_group(group)
             return
         lr = group["lr"]  # no state: PyTorch's SGD keeps none without momentum either
         for param in group["params"]:
