@@ -5,7 +5,7 @@ engine's bookkeeping shows), time four ways of computing the same thing:
 
 - ``numpy``: the bare numpy expression;
 - ``no_grad``: the chainrule op on Tensors that need no gradient (no node is recorded);
-- ``recorded``: the op on a leaf that requires grad (a node, saved values, freezing),
+- ``recorded``: the op on a leaf that requires grad (a node, saved values, input versions),
   including releasing the graph afterwards;
 - ``+ backward``: recorded, then ``backward(grad)`` from the result (seed, the op's
   backward formula, the leaves' ``.grad``).
