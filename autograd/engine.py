@@ -36,6 +36,7 @@ Tracer = Callable[["Node", Tensor, tuple], None]
 _make = Tensor._make
 _NOTHING: dict = {}  # never written: the `wanted` of a walk without `inputs`
 _ndarray, _generic = np.ndarray, np.generic
+_numpy = (_ndarray, _generic)  # a plain gradient: an array or a numpy scalar
 
 
 def backward(
@@ -128,17 +129,14 @@ def _propagate(node: Node, grad: Any, plain: bool, totals: dict, observers: tupl
             f"{node.name}.backward returned {len(grads)} gradients for "
             f"{len(node.inputs)} inputs; return one per input (None where there is none)."
         )
-    sent = []  # what each input gets (None: nothing)
     for tensor, parent, needed, g in zip(node.inputs, node.parents, node.needs_input_grad, grads):
         if g is None or not needed:
-            sent.append(None)
             continue
-        if not plain or type(g) is not _ndarray:
+        if not plain or not isinstance(g, _numpy):
             g = _currency(g, plain)
         data = tensor._data
         if g.shape != data.shape or g.dtype != data.dtype:
             g = _currency(fit(g, data.shape, data.dtype, node.name), plain)
-        sent.append(g)
         key = tensor if parent is None else parent
         entry = totals.get(key)
         if entry is None:
@@ -146,10 +144,17 @@ def _propagate(node: Node, grad: Any, plain: bool, totals: dict, observers: tupl
         else:
             _add_into(entry, g, plain)
     if observers:
-        upstream = _as_tensor(grad)
-        sent = tuple(None if g is None else _as_tensor(g) for g in sent)
-        for observer in observers:
-            observer.backward_step(node, upstream, sent)
+        _report(node, grad, grads, observers)
+
+
+def _report(node: Node, grad: Any, grads: tuple, observers: tuple) -> None:
+    """Tell the observers what the node received and what each input got (None: nothing)."""
+    sent = tuple(
+        None if g is None or not needed else _as_tensor(_fitted(g, tensor, node.name))
+        for tensor, needed, g in zip(node.inputs, node.needs_input_grad, grads)
+    )
+    for observer in observers:
+        observer.backward_step(node, _as_tensor(grad), sent)
 
 
 def _add(totals: dict, key: Any, grad: Any, plain: bool) -> None:
@@ -270,6 +275,11 @@ def fit(grad: Any, shape: tuple, dtype: np.dtype, op_name: str) -> Any:
     if grad.dtype != dtype:
         grad = grad.astype(dtype)
     return grad
+
+
+def _fitted(grad: Any, tensor: Tensor, op_name: str) -> Any:
+    """`grad` as a numpy value fitted to `tensor` (what the walk sent it)."""
+    return fit(_currency(grad, True), tensor._data.shape, tensor._data.dtype, op_name)
 
 
 def accumulate_grad(tensor: Tensor, grad: Any, plain: bool, delivered: set[int]) -> None:

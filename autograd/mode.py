@@ -154,7 +154,7 @@ class graph_scope:  # noqa: N801
 
 def call_in_scope(label: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`fn(*args, **kwargs)` inside `graph_scope(label)`, at a third of the cost of the
-    `with` block: `nn.Module.__call__` runs every module call through it."""
+    `with` block (`nn.Module.__call__` sets `state.scope` the same way, inline)."""
     previous = state.scope
     state.scope = (*previous, label)
     try:

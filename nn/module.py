@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import autograd as ag
+from autograd.mode import state as _mode
 
 
 class Parameter(ag.Tensor):
@@ -160,8 +161,13 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if args and (args[0] is None or type(args[0]) in (list, str)):
             raise _input_error(self, args[0])
-        # nodes recorded in forward carry this module in node.scope (ag.graph_scope)
-        output = ag.call_in_scope(self, self.forward, *args, **kwargs)
+        # nodes recorded in forward carry this module in node.scope (as in ag.graph_scope)
+        previous = _mode.scope
+        _mode.scope = (*previous, self)
+        try:
+            output = self.forward(*args, **kwargs)
+        finally:
+            _mode.scope = previous
         if self._forward_hooks:
             for hook in tuple(self._forward_hooks.values()):
                 hook(self, args, output)

@@ -306,12 +306,14 @@ class Relu(Primitive):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.mask = x > 0
-        return np.maximum(x, 0)
+        out = np.maximum(x, 0)
+        ctx.save_for_backward(out)  # out > 0 exactly where x > 0
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.mask
+        (out,) = ctx.saved_tensors
+        return g * (out > 0)
 
 
 class LeakyRelu(Primitive):
