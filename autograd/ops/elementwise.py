@@ -306,14 +306,13 @@ class Relu(Primitive):
 
     @staticmethod
     def forward(ctx, x):
-        out = np.maximum(x, 0)
-        ctx.save_for_backward(out)  # out > 0 exactly where x > 0
-        return out
+        if ctx.needs_input_grad[0]:
+            ctx.mask = x > 0  # a bool array: a quarter of float32 x, kept in its place
+        return np.maximum(x, 0)
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * (out > 0)
+        return g * ctx.mask
 
 
 class LeakyRelu(Primitive):
@@ -416,8 +415,9 @@ class Where(Primitive):
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx.cond = np.array(cond, dtype=bool, copy=True)  # private: the caller may change cond
-        return np.where(ctx.cond, a, b)
+        if ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:  # private: the caller may
+            cond = ctx.cond = np.array(cond, dtype=bool, copy=True)  # change cond later
+        return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
