@@ -107,8 +107,9 @@ def numpy_rng(generator: Any = None) -> np.random.Generator:
 
 
 def _make(array: np.ndarray, device: Any, requires_grad: bool, name: str) -> Tensor:
-    check_device(device, f"{name}(device=...)")
-    return Tensor(array, requires_grad=requires_grad)
+    if device is not None:
+        check_device(device, f"{name}(device=...)")
+    return Tensor(array, requires_grad)
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None) -> Tensor:

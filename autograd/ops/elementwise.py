@@ -110,14 +110,15 @@ def power(a, b):
     0-d arrays, and it differs from the ufunc in the last bit for some arguments, so 0-d
     arrays (eager) and numpy scalars (a captured replay) must both take it.
     """
-    if getattr(a, "ndim", 0) == 0 and getattr(b, "ndim", 0) == 0:
-        return _number(a) ** _number(b)
-    return np.power(a, b)
-
-
-def _number(x):
-    """A 0-d array as a numpy scalar; numbers as they are."""
-    return x[()] if type(x) is np.ndarray else x
+    if type(a) is np.ndarray:
+        if a.shape:
+            return np.power(a, b)
+        a = a[()]
+    if type(b) is np.ndarray:
+        if b.shape:
+            return np.power(a, b)
+        b = b[()]
+    return a**b
 
 
 class Pow(Primitive):
