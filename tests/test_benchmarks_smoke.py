@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import overhead, run
+from benchmarks import floor, overhead, run
 from benchmarks.check import GradientMismatch
 from benchmarks.engines import chainrule_engine
 from benchmarks.workloads import DEFINITIONS
@@ -73,6 +73,20 @@ def test_overhead_table_compares_like_with_like(capsys):
         assert set(row.us) == {"numpy", "no_grad", "recorded", "+ backward"}
         assert all(t > 0 for t in row.us.values()), row
     assert "| linear(a, w, b) |" in capsys.readouterr().out
+
+
+def test_floor_engine_gives_w1_gradient_and_refuses_an_input_changed_in_place(capsys):
+    expected = 4 * floor.X0**3 - 4 * floor.X0
+    assert float(floor.floor_gradient()) == pytest.approx(expected, rel=1e-15)
+    result = floor.main(["--rounds", "1", "--calls", "3"])
+    assert {"floor (chainrule's checks, nothing else)", "chainrule eager"} <= set(result)
+    assert "| chainrule eager |" in capsys.readouterr().out
+    # the floor keeps chainrule's checks: a saved input changed after forward is refused
+    x = floor.Tensor(np.array(floor.X0), requires_grad=True)
+    y = x * x
+    x.version[0] += 1
+    with pytest.raises(RuntimeError, match="modified in place"):
+        floor.backward(y)
 
 
 def test_overhead_refuses_a_case_that_computes_something_else():
