@@ -108,6 +108,18 @@ def test_module_call_labels_recorded_nodes_with_the_module():
     assert out.grad_fn.scope == (model, model[1])
 
 
+def test_module_call_restores_the_scope_when_forward_raises():
+    class Broken(nn.Module):
+        def forward(self, x):
+            ag.tanh(x)
+            raise ValueError("broken forward")
+
+    x = ag.ones((1, 2), requires_grad=True)
+    with pytest.raises(ValueError, match="broken forward"):
+        nn.Sequential(Broken())(x)
+    assert ag.tanh(x).grad_fn.scope == ()
+
+
 def test_base_forward_is_required():
     with pytest.raises(NotImplementedError, match="Module must define forward"):
         nn.Module()(1)
