@@ -29,6 +29,7 @@ import time
 import numpy as np
 
 X0 = 1.3  # the workload's point (benchmarks.workloads.ScalarSpec)
+FLOOR = "floor (chainrule's checks, nothing else)"
 
 
 class _Mode(threading.local):
@@ -62,7 +63,7 @@ class Tensor:
 
 class Node:
     __slots__ = ("op", "inputs", "parents", "needs", "versions", "order", "scope", "saved")
-    __slots__ += ("released", "hooks", "retained")
+    __slots__ += ("released", "hooks", "retained", "__dict__")
 
 
 class Op:
@@ -136,6 +137,63 @@ class Sub(Op):
         return g, -g
 
 
+class Linear(Op):
+    @staticmethod
+    def forward(node, x, w, b):
+        if node is not None:
+            node.saved = (x, w)
+        out = x @ w.T
+        out += b
+        return out
+
+    @staticmethod
+    def backward(node, g):
+        x, w = _saved(node)
+        needs = node.needs
+        return (g @ w if needs[0] else None), (x.T @ g).T, g.sum(axis=0)
+
+
+class Relu(Op):
+    @staticmethod
+    def forward(node, x):
+        if node is not None:
+            node.mask = x > 0  # a private array, as chainrule's relu keeps
+        return np.maximum(x, 0)
+
+    @staticmethod
+    def backward(node, g):
+        return (g * node.mask,)
+
+
+class Tanh(Op):
+    @staticmethod
+    def forward(node, x):
+        out = np.tanh(x)
+        if node is not None:
+            node.saved = (out,)  # the output, version-checked through its tensor
+            node.out = out
+        return out
+
+    @staticmethod
+    def backward(node, g):
+        _saved(node)
+        out = node.out
+        return (g * (1 - out * out),)
+
+
+class MeanSquaredError(Op):
+    @staticmethod
+    def forward(node, x, t):
+        diff = x - t
+        if node is not None:
+            node.diff = diff
+        return np.asarray((diff * diff).mean())
+
+    @staticmethod
+    def backward(node, g):
+        return g * (2 / node.diff.size) * node.diff, None
+
+
 def backward(root: Tensor) -> None:
     if not root.requires_grad or root.data.size != 1:
         raise RuntimeError("backward: a one-element root that requires grad")
@@ -168,6 +226,7 @@ def backward(root: Tensor) -> None:
                     totals[key] = totals[key] + g if key in totals else g
             node.inputs = node.parents = None
             node.saved, node.released = (), True
+            node.__dict__.clear()
     finally:
         _mode.grad_enabled = previous
     for leaf, grad in totals.items():
@@ -183,6 +242,92 @@ def floor_gradient() -> np.ndarray:
     x = Tensor(np.array(X0), requires_grad=True)
     backward(x**4 - 2 * x**2)
     return x.grad.data
+
+
+class Module:
+    """What an nn module call does on the hot path: the input check and the graph scope."""
+
+    def __call__(self, *args):
+        if args and (args[0] is None or type(args[0]) in (list, str)):
+            raise TypeError("a module takes tensors")
+        previous = _mode.scope
+        _mode.scope = (*previous, self)
+        try:
+            return self.forward(*args)
+        finally:
+            _mode.scope = previous
+
+
+class LinearLayer(Module):
+    def __init__(self, w: np.ndarray, b: np.ndarray) -> None:  # w (in, out), as the workload
+        self.weight = Tensor(np.asfortranarray(w.T), requires_grad=True)  # (out, in), F-order
+        self.bias = Tensor(b.copy(), requires_grad=True)
+
+    def forward(self, x):
+        return Linear.apply(x, self.weight, self.bias)
+
+
+class Activation(Module):
+    def __init__(self, op) -> None:
+        self.op = op
+
+    def forward(self, x):
+        return self.op.apply(x)
+
+
+class Sequential(Module):
+    def __init__(self, *modules) -> None:
+        self.modules = modules
+
+    def forward(self, x):
+        for module in self.modules:
+            x = module(x)
+        return x
+
+
+class MSELoss(Module):
+    def forward(self, x, t):
+        return MeanSquaredError.apply(x, t)
+
+
+class MLPStep:
+    """One training step of an MLP workload (MSE loss): zero_grad, loss, backward, SGD."""
+
+    def __init__(self, workload) -> None:
+        spec = workload.spec
+        activation = {"relu": Relu, "tanh": Tanh}[spec.activation]
+        params = workload.params
+        layers = []
+        for w, b in zip(params[0::2], params[1::2]):
+            layers += [LinearLayer(w, b), Activation(activation)]
+        self.linears = layers[0::2]
+        self.model = Sequential(*layers[:-1])
+        self.params = [p for layer in self.linears for p in (layer.weight, layer.bias)]
+        self.loss_fn, self.lr = MSELoss(), spec.lr
+        self.x, self.y = Tensor(workload.x), Tensor(workload.y)
+
+    def gradients(self) -> list[np.ndarray]:
+        """Gradients in the workload's layout ([dW1 (in, out), db1, ...])."""
+        self.backward()
+        return [
+            g for layer in self.linears for g in (layer.weight.grad.data.T, layer.bias.grad.data)
+        ]
+
+    def backward(self) -> None:
+        for p in self.params:
+            p.grad = None
+        backward(self.loss_fn(self.model(self.x), self.y))
+
+    def step(self) -> None:
+        self.backward()
+        previous, _mode.grad_enabled = _mode.grad_enabled, False
+        try:
+            for p in self.params:
+                if p.grad is not None:
+                    p.data += -self.lr * p.grad.data
+                    p.version[0] += 1
+        finally:
+            _mode.grad_enabled = previous
 
 
 def chainrule_gradient() -> np.ndarray:
@@ -204,7 +349,7 @@ def micrograd_gradient() -> float:
 
 def engines() -> dict:
     """The W1 gradients to time, by name; micrograd when it is installed."""
-    found = {"floor (chainrule's checks, nothing else)": floor_gradient}
+    found = {FLOOR: floor_gradient}
     found["chainrule eager"] = chainrule_gradient
     try:
         import micrograd.engine  # noqa: F401
@@ -215,35 +360,60 @@ def engines() -> dict:
     return found
 
 
-def measure(rounds: int = 15, calls: int = 2000) -> dict[str, float]:
-    """Median CPU microseconds per gradient of each engine, rounds interleaved."""
-    runs = engines()
+def mlp_steps(key: str) -> dict:
+    """One training step of the MLP workload `key` (W4 or W6) in numpy-ref, the floor and
+    chainrule's nn, by name; the floor's gradients are checked against numpy-ref's first."""
+    from benchmarks import numpy_ref
+    from benchmarks.engines import chainrule_engine
+    from benchmarks.workloads import build, definition
+
+    workload = build(definition(key))
+    if workload.spec.loss != "mse":
+        raise ValueError(f"floor: {key} has a {workload.spec.loss} loss; the floor has MSE only")
+    reference, floor = numpy_ref.prepare(workload), MLPStep(workload)
+    for got, want in zip(floor.gradients(), reference.gradients()):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=f"floor {key}")
+    chainrule = chainrule_engine.prepare(workload)
+    return {"numpy-ref": reference.step, FLOOR: floor.step, "chainrule eager": chainrule.step}
+
+
+def measure(runs: dict, rounds: int = 15, calls: int = 2000) -> dict[str, float]:
+    """Median CPU microseconds per call of each function in `runs`, rounds interleaved."""
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(rounds):
-        for name, gradient in runs.items():
+        for name, run in runs.items():
             start = time.process_time()
             for _ in range(calls):
-                gradient()
+                run()
             times[name].append((time.process_time() - start) / calls * 1e6)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def main(argv: list[str] | None = None) -> dict[str, float]:
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.floor", description=__doc__)
+    parser.add_argument("--workloads", default="W1,W4,W6", help="W1, W4, W6 (comma list)")
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--calls", type=int, default=2000, help="W1 calls per round")
     args = parser.parse_args(argv)
-    expected = 4 * X0**3 - 4 * X0
-    for name, gradient in engines().items():
-        if abs(float(gradient()) - expected) > 1e-12:
-            raise AssertionError(f"{name}: wrong W1 gradient {gradient()} (expected {expected})")
-    result = measure(args.rounds, args.calls)
-    base = result.get("micrograd")
-    print("| W1, one gradient | us | vs micrograd |\n|---|---:|---:|")
-    for name, us in result.items():
-        ratio = f"{us / base:.2f}" if base else "-"
-        print(f"| {name} | {us:.1f} | {ratio} |")
-    return result
+    results = {}
+    for key in args.workloads.split(","):
+        if key == "W1":
+            expected = 4 * X0**3 - 4 * X0
+            for name, gradient in engines().items():
+                if abs(float(gradient()) - expected) > 1e-12:
+                    raise AssertionError(f"{name}: wrong W1 gradient {gradient()}")
+            result = measure(engines(), args.rounds, args.calls)
+            base, unit = result.get("micrograd"), "vs micrograd"
+        else:
+            result = measure(mlp_steps(key), args.rounds, max(1, args.calls // 20))
+            base, unit = result["numpy-ref"], "vs numpy-ref"
+        print(f"\n| {key}, one {'gradient' if key == 'W1' else 'step'} | us | {unit} |")
+        print("|---|---:|---:|")
+        for name, us in result.items():
+            ratio = f"{us / base:.2f}" if base else "-"
+            print(f"| {name} | {us:.1f} | {ratio} |")
+        results[key] = result
+    return results
 
 
 if __name__ == "__main__":

@@ -78,8 +78,8 @@ def test_overhead_table_compares_like_with_like(capsys):
 def test_floor_engine_gives_w1_gradient_and_refuses_an_input_changed_in_place(capsys):
     expected = 4 * floor.X0**3 - 4 * floor.X0
     assert float(floor.floor_gradient()) == pytest.approx(expected, rel=1e-15)
-    result = floor.main(["--rounds", "1", "--calls", "3"])
-    assert {"floor (chainrule's checks, nothing else)", "chainrule eager"} <= set(result)
+    result = floor.main(["--workloads", "W1", "--rounds", "1", "--calls", "3"])
+    assert {floor.FLOOR, "chainrule eager"} <= set(result["W1"])
     assert "| chainrule eager |" in capsys.readouterr().out
     # the floor keeps chainrule's checks: a saved input changed after forward is refused
     x = floor.Tensor(np.array(floor.X0), requires_grad=True)
@@ -87,6 +87,22 @@ def test_floor_engine_gives_w1_gradient_and_refuses_an_input_changed_in_place(ca
     x.version[0] += 1
     with pytest.raises(RuntimeError, match="modified in place"):
         floor.backward(y)
+
+
+def test_floor_mlp_step_matches_numpy_ref_gradients_and_trains():
+    steps = floor.mlp_steps("W6")  # checks the floor's gradients against numpy-ref's
+    assert set(steps) == {"numpy-ref", floor.FLOOR, "chainrule eager"}
+    result = floor.main(["--workloads", "W6", "--rounds", "1", "--calls", "20"])
+    assert result["W6"]["numpy-ref"] > 0
+    from benchmarks.workloads import build, definition
+
+    workload = build(definition("W6"))
+    mlp = floor.MLPStep(workload)
+    before = mlp.params[0].data.copy()
+    mlp.step()
+    assert not np.array_equal(before, mlp.params[0].data)  # SGD moved the first weight
+    with pytest.raises(ValueError, match="MSE only"):
+        floor.mlp_steps("W2-f32")
 
 
 def test_overhead_refuses_a_case_that_computes_something_else():
