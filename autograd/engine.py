@@ -72,9 +72,10 @@ def backward(
     for root, grad in zip(roots, root_grads):
         _add(totals, root.grad_fn or root, _seed_grad(root, grad, plain), plain)
     wanted: dict[Any, int] = _NOTHING  # node or leaf -> position in `inputs`
+    found: list[Tensor | None] = []
     if inputs is not None:
         wanted = {t.grad_fn or t: i for i, t in enumerate(inputs)}
-        found: list[Tensor | None] = [None] * len(inputs)
+        found = [None] * len(inputs)
 
     order = _reverse_topological_order(roots)
     delivered: set[int] = set()  # ids of arrays handed to a .grad by this walk
@@ -83,17 +84,43 @@ def backward(
     try:
         for node in order:
             entry = totals.pop(node, None)
-            if entry is not None:
-                grad = entry[0]
-                if node.hooks:
-                    grad = _run_hooks(node.hooks, grad, plain)
-                if node in wanted:
-                    found[wanted[node]] = _as_tensor(grad)
-                elif node.retained is not None and inputs is None:
-                    retained = node.retained()
-                    if retained is not None:
-                        accumulate_grad(retained, grad, plain, delivered)
-                _propagate(node, grad, plain, totals, observers)
+            if entry is None:  # nothing reached it (an input that needs no gradient)
+                if not retain_graph:
+                    node.release()
+                continue
+            grad = entry[0]
+            if node.hooks or node.retained is not None or wanted:  # rare: see _watched
+                grad = _watched(node, grad, plain, wanted, found, inputs, delivered)
+            # the op's backward; each input's share, reduced to the input's shape, goes
+            # to the total of the node that made the input (or of the leaf)
+            op = node.op
+            if plain and not op.plain_backward:  # a user's Function: it gets Tensors
+                grads = op.backward(node, _as_tensor(grad))
+            else:
+                node.plain = plain  # the currency, told to the node: arrays or Tensors
+                grads = op.backward(node, grad)
+            if type(grads) is not tuple:
+                grads = (grads,)
+            if len(grads) != len(node.inputs):
+                raise _count_error(node, grads)
+            for tensor, parent, needed, g in zip(
+                node.inputs, node.parents, node.needs_input_grad, grads
+            ):
+                if g is None or not needed:
+                    continue
+                if not plain or not isinstance(g, _numpy):
+                    g = _currency(g, plain)
+                data = tensor._data
+                if g.shape != data.shape or g.dtype != data.dtype:
+                    g = _currency(fit(g, data.shape, data.dtype, node.name), plain)
+                key = tensor if parent is None else parent
+                total = totals.get(key)
+                if total is None:
+                    totals[key] = [g, False]
+                else:
+                    _add_into(total, g, plain)
+            if observers:
+                _report(node, grad, grads, observers)
             if not retain_graph:
                 node.release()
     finally:
@@ -109,42 +136,34 @@ def backward(
         if leaf._requires_grad and (chosen is None or id(leaf) in chosen):
             if leaf._hooks:
                 grad = _run_hooks(leaf._hooks, grad, plain)
-            accumulate_grad(leaf, grad, plain, delivered)
+            if plain:
+                deliver(leaf, grad, delivered)
+            else:
+                accumulate_grad(leaf, grad, plain, delivered)
     return None
 
 
-def _propagate(node: Node, grad: Any, plain: bool, totals: dict, observers: tuple) -> None:
-    """Call the op's backward and add each input's share, reduced to the input's shape,
-    to the total of the node that made the input (or of the leaf)."""
-    op = node.op
-    if plain and not op.plain_backward:  # a user's Function: it gets Tensors
-        grads = op.backward(node, _as_tensor(grad))
-    else:
-        node.plain = plain  # the currency, told to the node: arrays or Tensors
-        grads = op.backward(node, grad)
-    if type(grads) is not tuple:
-        grads = (grads,)
-    if len(grads) != len(node.inputs):
-        raise RuntimeError(
-            f"{node.name}.backward returned {len(grads)} gradients for "
-            f"{len(node.inputs)} inputs; return one per input (None where there is none)."
-        )
-    for tensor, parent, needed, g in zip(node.inputs, node.parents, node.needs_input_grad, grads):
-        if g is None or not needed:
-            continue
-        if not plain or not isinstance(g, _numpy):
-            g = _currency(g, plain)
-        data = tensor._data
-        if g.shape != data.shape or g.dtype != data.dtype:
-            g = _currency(fit(g, data.shape, data.dtype, node.name), plain)
-        key = tensor if parent is None else parent
-        entry = totals.get(key)
-        if entry is None:
-            totals[key] = [g, False]
-        else:
-            _add_into(entry, g, plain)
-    if observers:
-        _report(node, grad, grads, observers)
+def _watched(
+    node: Node, grad: Any, plain: bool, wanted: dict, found: list, inputs: Any, delivered: set
+) -> Any:
+    """A node with hooks, a retain_grad() output or a place in `inputs`: run the hooks
+    (which may replace the gradient), then note the gradient where it is wanted."""
+    if node.hooks:
+        grad = _run_hooks(node.hooks, grad, plain)
+    if node in wanted:
+        found[wanted[node]] = _as_tensor(grad)
+    elif node.retained is not None and inputs is None:
+        retained = node.retained()
+        if retained is not None:
+            accumulate_grad(retained, grad, plain, delivered)
+    return grad
+
+
+def _count_error(node: Node, grads: tuple) -> RuntimeError:
+    return RuntimeError(
+        f"{node.name}.backward returned {len(grads)} gradients for "
+        f"{len(node.inputs)} inputs; return one per input (None where there is none)."
+    )
 
 
 def _report(node: Node, grad: Any, grads: tuple, observers: tuple) -> None:
@@ -310,8 +329,12 @@ def deliver(tensor: Tensor, grad: Any, delivered: set[int]) -> None:
         return
     owner = grad if grad.base is None else grad.base
     data = tensor._data
-    if grad.ndim == 2 and _column_major(grad) != _column_major(data):  # the parameter's
-        grad = owner = np.array(grad, order="F" if _column_major(data) else "C")  # order
+    if (
+        grad.ndim == 2
+        and grad.strides != data.strides  # equal strides: the same layout already
+        and _column_major(grad) != _column_major(data)
+    ):  # the parameter's memory order
+        grad = owner = np.array(grad, order="F" if _column_major(data) else "C")
     elif id(owner) in delivered or not grad.flags.writeable:
         grad = owner = grad.copy()
     delivered.add(id(owner))

@@ -80,49 +80,28 @@ class Node:
     check): an input whose version moved on, or the output's, if forward saved it.
     """
 
+    # Function.apply fills every field when it records the op (no __init__: one call less)
     __slots__ = (
-        "op",
-        "inputs",
-        "parents",
-        "needs_input_grad",
-        "versions",
-        "kwargs",
-        "order",
-        "plain",
-        "scope",
-        "released",
-        "_saved",
-        "_arrays",
-        "_out",
-        "__dict__",
+        "op",  # the op (a Function subclass)
+        "inputs",  # the Tensors and constants it was applied to; None once released
+        "parents",  # each input's grad_fn when the op ran (None: a leaf or a constant)
+        "needs_input_grad",  # each input's requires_grad then (a tuple, as in PyTorch)
+        "versions",  # each input's version then (None: a constant)
+        "kwargs",  # the keyword arguments (Sum's axis, Reshape's shape)
+        "order",  # the creation number: a node is always created after its inputs' nodes
+        "plain",  # set by the engine: backward gets bare arrays (see Primitive)
+        "scope",  # the enclosing graph_scope labels (module calls)
+        "released",  # True once backward freed it
+        "_saved",  # the very arrays forward saved (inputs' or the output)
+        "_arrays",  # the arrays forward got: what it may save
+        "_out",  # (the output's version counter, its version then), if forward saved it
+        "__dict__",  # what forward keeps as ctx attributes (masks, shapes)
         "__weakref__",
     )
     # rarely set, so kept out of the slots: an instance only pays when it sets them
     hooks: dict | None = None  # hooks registered on the output tensor (a non-leaf)
     retained = None  # weakref to a non-leaf output that asked for retain_grad()
     site: str | None = None  # where the user created the node (anomaly mode only)
-
-    def __init__(
-        self,
-        op: type[Function],
-        inputs: tuple,
-        parents: tuple,
-        needs_input_grad: tuple,
-        versions: list,
-        kwargs: dict,
-    ) -> None:
-        self.op = op
-        self.inputs = inputs
-        self.parents = parents  # each input's grad_fn when the op ran (None: a leaf)
-        self.needs_input_grad = needs_input_grad
-        self.versions = versions  # each input's version when the op ran (None: a constant)
-        self.kwargs = kwargs
-        self.order = next(_creation_counter)
-        self.plain = False  # set by the engine: backward gets bare arrays (see Primitive)
-        self.scope: tuple = state.scope  # enclosing graph_scope labels (module calls)
-        self.released = False
-        self._saved: tuple = ()  # the very arrays forward saved (inputs' or the output)
-        self._out = None  # (the output's version counter, its version then), if saved
 
     @property
     def name(self) -> str:
@@ -251,6 +230,7 @@ class Node:
 
 _creation_counter = itertools.count()
 _make = Tensor._make
+_new = object.__new__
 
 
 class Function:
@@ -294,9 +274,14 @@ class Function:
                 parents.append(None)
                 needs.append(False)
                 versions.append(None)
-        if record and state.grad_enabled:
-            ctx = Node(cls, args, tuple(parents), tuple(needs), versions, kwargs)
-            ctx._arrays = arrays  # the arrays forward gets: what it can save
+        if record and state.grad_enabled:  # the node, built field by field (see Node)
+            ctx = _new(Node)
+            ctx.op, ctx.inputs, ctx.parents = cls, args, parents
+            ctx.needs_input_grad = tuple(needs)
+            ctx.versions, ctx.kwargs, ctx._arrays = versions, kwargs, arrays
+            ctx.order, ctx.scope = next(_creation_counter), state.scope
+            ctx.plain = ctx.released = False
+            ctx._saved, ctx._out = (), None
         else:
             record, ctx = False, _ForwardOnlyContext()
         try:
@@ -306,7 +291,11 @@ class Function:
         if not any_tensor:  # plain numbers and arrays in, plain numpy out
             return raw
         output = raw if type(raw) is np.ndarray else np.asarray(raw)  # numpy gives 0-d scalars
-        result = _make(output, record, ctx if record else None)
+        result = _new(Tensor)  # as Tensor._make
+        result._data, result._requires_grad = output, record
+        result.grad_fn = ctx if record else None
+        result.grad = result._hooks = result._base = None
+        result._version = [0]
         if cls.view and np.may_share_memory(output, arrays[0]):
             result._view_of(args[0], cls, kwargs)  # shares the version counter of args[0]
         if record and ctx._saved:

@@ -85,7 +85,7 @@ def profile_lines(runner, steps: int) -> None:
     from autograd import engine, function
 
     profiler = LineProfiler()
-    hot = [function.Function.apply.__func__, engine.backward, engine._propagate]
+    hot = [function.Function.apply.__func__, engine.backward, engine.deliver]
     hot += [function.Node.release, function.Node.saved_tensors.fget]
     for function_ in hot:
         profiler.add_function(function_)

@@ -144,5 +144,5 @@ def test_line_profile_of_a_step_covers_the_engine_and_the_ops_it_records(capsys)
 
     profile.main(["W6", "--lines", "--steps", "2"])
     out = capsys.readouterr().out
-    for name in ("Function.apply", "_propagate", "Node.release", "Linear.backward"):
+    for name in ("Function.apply", "backward", "deliver", "Node.release", "Linear.backward"):
         assert f"Function: {name} at line" in out, name
