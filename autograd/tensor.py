@@ -78,7 +78,8 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self._data = data if type(data) is np.ndarray and dtype is None else as_array(data, dtype)
-        if self._data.dtype.kind not in "biufc":
+        kind = self._data.dtype.kind
+        if kind not in "biufc":
             raise TypeError(
                 f"Tensor: cannot hold an array of dtype {self._data.dtype}; give numbers "
                 "(bool, integer, float or complex)"
@@ -88,9 +89,9 @@ class Tensor:
         self._hooks: dict | None = None
         self._version = [0]  # in-place changes so far, shared with views (see _write)
         self._base = None  # for a view: (the tensor it views, the ops that make the view)
-        self._requires_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
+        self._requires_grad = requires_grad is True and kind == "f"  # else requires_grad_ says
+        if requires_grad and not self._requires_grad:
+            self.requires_grad_(True)  # why it cannot, or what requires_grad=1 means
         if state.observers:  # capture_backward refuses tensors made from data
             for observer in state.observers:
                 observer.made(self)
