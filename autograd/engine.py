@@ -121,6 +121,9 @@ def backward(
                     _add_into(total, g, plain)
             if observers:
                 _report(node, grad, grads, observers)
+            # let go of this step's inputs and gradients: once the node is released,
+            # nothing keeps them alive into the next step (W3's peak memory)
+            grads = g = total = tensor = data = None
             if not retain_graph:
                 node.release()
     finally:
