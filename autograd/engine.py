@@ -1,14 +1,15 @@
 """Reverse-mode backward: one loop over the graph in reverse topological order.
 
-1. Collect the nodes reachable from the roots with an explicit stack (no recursion,
-   so a chain of 100,000 ops is fine) and sort them newest first by creation number:
-   a node is created after the nodes of its inputs, so every node then comes after
-   all the nodes that consume its output.
-2. Walk that order once. Each node gets the sum of the gradients its consumers sent
-   it, runs its hooks, calls its op's `backward`, reduces each input's gradient back
-   to the input's shape (broadcasting is undone here, in one place, not in each op),
-   and passes it on: to the input's own node, or, for a leaf, to a pending total that
-   lands in `.grad` (after the leaf's hooks) once the walk is done.
+1. A node is always created after the nodes of its inputs, so its creation number
+   (`node.order`) is larger than theirs. The walk keeps the nodes that have received a
+   gradient in a heap and always takes the newest: by then every node that consumes
+   its output, being newer, is done. No separate pass collects or sorts the graph, and
+   no recursion: a chain of 100,000 ops is fine.
+2. Each node gets the sum of the gradients its consumers sent it, runs its hooks, calls
+   its op's `backward`, reduces each input's gradient back to the input's shape
+   (broadcasting is undone here, in one place, not in each op), and passes it on: to
+   the input's own node, or, for a leaf, to a pending total that lands in `.grad`
+   (after the leaf's hooks) once the walk is done.
 3. Unless `retain_graph`, each node is released as soon as it is done: it drops its
    inputs and saved values, so activations can be freed during the walk.
 
@@ -19,8 +20,8 @@ numpy speed; with it they travel as Tensors, so the backward pass is itself reco
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Sequence
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -69,26 +70,27 @@ def backward(
     plain = not create_graph
     # pending gradient totals: a node's (its output's) or a leaf tensor's -> [total, owned]
     totals: dict[Any, list] = {}
+    pending: list = []  # (-node.order, node) of the nodes with a total: newest first
     for root, grad in zip(roots, root_grads):
-        _add(totals, root.grad_fn or root, _seed_grad(root, grad, plain), plain)
+        key = root.grad_fn or root
+        if key not in totals and root.grad_fn is not None:
+            heappush(pending, (-key.order, key))
+        _add(totals, key, _seed_grad(root, grad, plain), plain)
     wanted: dict[Any, int] = _NOTHING  # node or leaf -> position in `inputs`
     found: list[Tensor | None] = []
     if inputs is not None:
         wanted = {t.grad_fn or t: i for i, t in enumerate(inputs)}
         found = [None] * len(inputs)
 
-    order = _reverse_topological_order(roots)
     delivered: set[int] = set()  # ids of arrays handed to a .grad by this walk
     previous = state.grad_enabled, state.observers
     state.grad_enabled, state.observers = create_graph, ()
     try:
-        for node in order:
-            entry = totals.pop(node, None)
-            if entry is None:  # nothing reached it (an input that needs no gradient)
-                if not retain_graph:
-                    node.release()
-                continue
-            grad = entry[0]
+        while pending:
+            node = heappop(pending)[1]
+            if node.released:
+                raise _released_error(node)
+            grad = totals.pop(node)[0]
             if node.hooks or node.retained is not None or wanted:  # rare: see _watched
                 grad = _watched(node, grad, plain, wanted, found, inputs, delivered)
             # the op's backward; each input's share, reduced to the input's shape, goes
@@ -117,6 +119,8 @@ def backward(
                 total = totals.get(key)
                 if total is None:
                     totals[key] = [g, False]
+                    if parent is not None:  # its first gradient: the walk will reach it
+                        heappush(pending, (-parent.order, parent))
                 else:
                     _add_into(total, g, plain)
             if observers:
@@ -263,31 +267,12 @@ def _seed_grad(root: Tensor, grad: Any, plain: bool) -> Any:
     return np.array(grad._data) if plain else grad  # plain: a copy, never alias the caller's
 
 
-def _reverse_topological_order(roots: Sequence[Tensor]) -> list[Node]:
-    """Nodes reachable from the roots, each after every node that consumes its output.
-
-    A node is always created after the nodes of its inputs, so the reachable nodes
-    sorted newest first by their creation number (`node.order`) are in that order.
-    """
-    seen = {root.grad_fn for root in roots}
-    seen.discard(None)
-    stack = list(seen)
-    while stack:
-        node = stack.pop()
-        if node.released:
-            raise RuntimeError(
-                f"backward through {node.name} a second time: its saved values were freed "
-                "by the first backward(). Pass retain_graph=True to the first backward() to "
-                "backpropagate through the same graph again."
-            )
-        for parent in node.parents:
-            if parent is not None and parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return sorted(seen, key=_CREATION_ORDER, reverse=True)
-
-
-_CREATION_ORDER = operator.attrgetter("order")
+def _released_error(node: Node) -> RuntimeError:
+    return RuntimeError(
+        f"backward through {node.name} a second time: its saved values were freed by the "
+        "first backward(). Pass retain_graph=True to the first backward() to "
+        "backpropagate through the same graph again."
+    )
 
 
 def fit(grad: Any, shape: tuple, dtype: np.dtype, op_name: str) -> Any:

@@ -616,3 +616,15 @@ def test_backward_frees_an_intermediate_once_its_consumers_are_done():
     y.backward()
     assert seen == [True]
     np.testing.assert_allclose(x.grad.numpy(), np.full((4, 3), 6.0))
+
+
+def test_backward_into_a_freed_part_of_the_graph_raises_before_any_leaf_grad_changes():
+    x = ag.tensor(2.0, requires_grad=True)
+    w = ag.tensor(3.0, requires_grad=True)
+    h = x * w
+    h.backward()  # frees the node that made h
+    x.grad = w.grad = None
+    y = h * w  # w's gradient from this new node comes before the freed one is reached
+    with pytest.raises(RuntimeError, match="Mul a second time.*retain_graph=True"):
+        y.backward()
+    assert x.grad is None and w.grad is None
