@@ -229,7 +229,6 @@ class Node:
 
 
 _creation_counter = itertools.count()
-_make = Tensor._make
 _new = object.__new__
 
 
