@@ -39,6 +39,8 @@ def as_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
     ints int64, bools bool; numpy arrays and scalars keep their dtype unless `dtype` is
     given.
     """
+    if type(data) is float and dtype is None:  # the common case first: one Python number
+        return np.array(data, dtype=_default_dtype)
     if isinstance(data, Tensor):
         data = data._data
     if isinstance(data, (np.ndarray, np.generic)):
