@@ -143,10 +143,7 @@ def backward(
         if leaf._requires_grad and (chosen is None or id(leaf) in chosen):
             if leaf._hooks:
                 grad = _run_hooks(leaf._hooks, grad, plain)
-            if plain:
-                deliver(leaf, grad, delivered)
-            else:
-                accumulate_grad(leaf, grad, plain, delivered)
+            accumulate_grad(leaf, grad, plain, delivered)
     return None
 
 

@@ -290,11 +290,7 @@ class Function:
         if not any_tensor:  # plain numbers and arrays in, plain numpy out
             return raw
         output = raw if type(raw) is np.ndarray else np.asarray(raw)  # numpy gives 0-d scalars
-        result = _new(Tensor)  # as Tensor._make
-        result._data, result._requires_grad = output, record
-        result.grad_fn = ctx if record else None
-        result.grad = result._hooks = result._base = None
-        result._version = [0]
+        result = Tensor._make(output, record, ctx if record else None)
         if cls.view and np.may_share_memory(output, arrays[0]):
             result._view_of(args[0], cls, kwargs)  # shares the version counter of args[0]
         if record and ctx._saved:

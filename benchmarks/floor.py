@@ -170,14 +170,12 @@ class Tanh(Op):
     def forward(node, x):
         out = np.tanh(x)
         if node is not None:
-            node.saved = (out,)  # the output, version-checked through its tensor
-            node.out = out
+            node.saved = (out,)  # the output (chainrule checks its version too)
         return out
 
     @staticmethod
     def backward(node, g):
-        _saved(node)
-        out = node.out
+        (out,) = _saved(node)
         return (g * (1 - out * out),)
 
 
