@@ -21,6 +21,7 @@ on the CPU clock.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import statistics
 import threading
@@ -389,10 +390,34 @@ def measure(runs: dict, rounds: int = 15, calls: int = 2000) -> dict[str, float]
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.floor", description=__doc__)
-    parser.add_argument("--workloads", default="W1,W4,W6", help="W1, W4, W6 (comma list)")
+    parser.add_argument(
+        "--workloads", default="W1,W4,W5,W6", help="W1 and the MSE workloads W4, W5, W5-C, W6"
+    )
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=2000, help="W1 calls per round")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="math-library threads (default 1, as the suite)"
+    )
     args = parser.parse_args(argv)
+    with _threads_limited(args.threads):
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _threads_limited(threads: int):
+    """numpy's BLAS on `threads` threads for the block, as `benchmarks.run` times it (the CPU
+    clock counts every thread, so a second BLAS thread waiting between calls would count)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print("floor: threadpoolctl is missing, so BLAS keeps its default threads")
+        yield
+        return
+    with threadpool_limits(limits=threads):
+        yield
+
+
+def _run(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     results = {}
     for key in args.workloads.split(","):
         if key == "W1":
@@ -403,7 +428,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
             result = measure(engines(), args.rounds, args.calls)
             base, unit = result.get("micrograd"), "vs micrograd"
         else:
-            result = measure(mlp_steps(key), args.rounds, max(1, args.calls // 20))
+            calls = max(1, args.calls // (200 if key.startswith("W5") else 20))
+            result = measure(mlp_steps(key), args.rounds, calls)
             base, unit = result["numpy-ref"], "vs numpy-ref"
         print(f"\n| {key}, one {'gradient' if key == 'W1' else 'step'} | us | {unit} |")
         print("|---|---:|---:|")

@@ -103,6 +103,8 @@ def test_floor_mlp_step_matches_numpy_ref_gradients_and_trains():
     assert not np.array_equal(before, mlp.params[0].data)  # SGD moved the first weight
     with pytest.raises(ValueError, match="MSE only"):
         floor.mlp_steps("W2-f32")
+    # W5 with row-major weights (float32): the floor's gradients checked against numpy-ref's
+    assert set(floor.mlp_steps("W5-C")) == {"numpy-ref", floor.FLOOR, "chainrule eager"}
 
 
 def test_overhead_refuses_a_case_that_computes_something_else():
