@@ -69,7 +69,7 @@ plt.show()
 # rate, the fraction of misclassified images, on the training and validation sets.
 
 # %%
-EPOCHS, BATCH, LR = (10 if side == 28 else 50), 64, 1e-3  # the small set needs more epochs
+EPOCHS, BATCH, LR = (10 if side == 28 else 150), 64, 1e-3  # the small set needs more epochs
 inputs_train, inputs_val = ag.Tensor(X_train), ag.Tensor(X_val)
 
 
