@@ -430,3 +430,23 @@ def test_scatter_add_in_place_as_pytorch():
     np.testing.assert_allclose(
         x.numpy(), tx.detach().scatter_add(0, torch.tensor(index), tsrc.detach()).numpy()
     )
+
+
+def test_in_place_op_on_overlapping_memory_computes_as_numpy_and_differentiates_that():
+    # PyTorch refuses a source that partly overlaps the written memory; chainrule computes
+    # as numpy does (the source as if copied first) and differentiates that (docs/pytorch.md)
+    x = ag.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = x * 2
+    y[1:3] += y[0:2]  # y = [2x0, 2x1 + 2x0, 2x2 + 2x1, 2x3]
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(y.numpy(), [2.0, 6.0, 10.0, 8.0])
+    dy = 2 * y.numpy()
+    np.testing.assert_array_equal(
+        x.grad.numpy(), [2 * dy[0] + 2 * dy[1], 2 * dy[1] + 2 * dy[2], 2 * dy[2], 2 * dy[3]]
+    )
+    m = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    z = m * 1
+    z += z.T  # z = m + m^T
+    (z * z).sum().backward()
+    np.testing.assert_array_equal(z.numpy(), [[2.0, 5.0], [5.0, 8.0]])
+    np.testing.assert_array_equal(m.grad.numpy(), 2 * (z.numpy() + z.numpy().T))
