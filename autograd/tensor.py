@@ -231,6 +231,16 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A one-element integer tensor as an index: `data[i : i + 8]` for `i` in a tensor
+        of positions, `range(n)[i]` (PyTorch's rule: floats are refused)."""
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError(
+                f"only a one-element integer tensor can be used as an index, not one of "
+                f"dtype {self.dtype} and shape {self.shape}; use int(t) or t.long()"
+            )
+        return int(self.item())
+
     def __bool__(self) -> bool:
         if state.observers:
             notify_read("bool(tensor) (e.g. an `if` on a tensor)")
@@ -595,6 +605,10 @@ class Tensor:
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        """True when the values are laid out row-major (C order) in memory."""
+        return self._data.flags.c_contiguous
 
     def type_as(self, other: Tensor) -> Tensor:
         """Cast to `other`'s dtype."""

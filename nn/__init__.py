@@ -21,7 +21,7 @@ from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, So
 from .attention import MultiheadAttention
 from .conv import AvgPool1d, AvgPool2d, Conv1d, Conv2d, Conv3d, MaxPool1d, MaxPool2d
 from .embedding import Embedding
-from .layers import MLP, Dropout, Flatten, Identity, Linear, ModuleList, Sequential
+from .layers import MLP, Dropout, Flatten, Identity, Linear, ModuleDict, ModuleList, Sequential
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
@@ -55,6 +55,7 @@ __all__ = [
     "LogSoftmax",
     "MSELoss",
     "Module",
+    "ModuleDict",
     "ModuleList",
     "NLLLoss",
     "Parameter",

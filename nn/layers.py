@@ -214,6 +214,72 @@ class ModuleList(_ModuleSequence):
         )
 
 
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered, in insertion order (PyTorch's
+    ModuleDict): `d["encoder"]`, `d.encoder`, `in`, `len`, iteration over the keys,
+    `keys()`, `values()`, `items()`, `update()`, `pop()`, `clear()`."""
+
+    def __init__(self, modules: Any = None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ModuleDict: keys are strings, got {type(key).__name__}")
+        if key not in self._modules and hasattr(self, key):
+            raise KeyError(
+                f"ModuleDict: {key!r} is the name of a ModuleDict attribute or method; "
+                "pick another key"
+            )
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+        object.__delattr__(self, key)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> Iterable[str]:
+        return self._modules.keys()
+
+    def values(self) -> Iterable[Module]:
+        return self._modules.values()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        return self._modules.items()
+
+    def update(self, modules: Any) -> None:
+        """Add (or replace) modules from a mapping or from (key, module) pairs."""
+        pairs = modules.items() if hasattr(modules, "items") else modules
+        for key, module in pairs:
+            self[key] = module
+
+    def pop(self, key: str) -> Module:
+        module = self._modules[key]
+        del self[key]
+        return module
+
+    def clear(self) -> None:
+        for key in list(self._modules):
+            del self[key]
+
+    def forward(self, *args: Any) -> Any:
+        raise NotImplementedError(
+            "ModuleDict has no forward: call its modules in your module's forward"
+        )
+
+
 class MLP(Sequential):
     """Multi-layer perceptron: Linear -> activation for each hidden size, then a last
     Linear (and `output_activation` if given).

@@ -265,6 +265,71 @@ def test_cat_concat_stack_with_dim_match_pytorch():
     np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 3.0))
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.split(2, dim=2),
+        lambda t: t.split(3, dim=-1),
+        lambda t: t.split([1, 2], dim=1),
+        lambda t: t.split(1),
+        lambda t: t.chunk(3, dim=2),
+        lambda t: t.chunk(2, dim=-1),
+        lambda t: t.chunk(5, dim=1),
+        lambda t: t.unbind(1),
+        lambda t: t.unbind(dim=-1),
+    ],
+)
+def test_split_chunk_unbind_match_pytorch(call):
+    torch = _torch()
+    ours = call(ag.tensor(X))
+    theirs = call(torch.tensor(X))
+    assert isinstance(ours, tuple) and len(ours) == len(theirs)
+    for k in range(len(ours)):  # each piece, and the gradient through it
+        _compare(lambda t, k=k: call(t)[k])  # noqa: B023
+
+
+def test_split_chunk_unbind_written_out():
+    x = ag.tensor(np.arange(10.0), requires_grad=True)
+    assert [p.shape for p in x.split(4)] == [(4,), (4,), (2,)]
+    assert [p.shape for p in x.chunk(4)] == [(3,), (3,), (3,), (1,)]
+    assert [p.shape for p in ag.tensor(np.arange(6.0)).chunk(4)] == [(2,), (2,), (2,)]
+    a, b = ag.split(x, [7, 3])
+    (a.sum() + 2 * b.sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0] * 7 + [2.0] * 3)
+    rows = ag.tensor(np.arange(6.0).reshape(2, 3)).unbind(1)
+    assert [r.numpy().tolist() for r in rows] == [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+    with pytest.raises(ValueError, match="add up to 10"):
+        x.split([3, 3])
+    with pytest.raises(ValueError, match="must be positive"):
+        x.split(0)
+    with pytest.raises(ValueError, match="must be positive"):
+        x.chunk(0)
+
+
+def test_contiguous_after_transpose_matches_pytorch():
+    torch = _torch()
+    _compare(lambda t: t.transpose(1, 2).contiguous().view(2, -1))
+    assert torch.tensor(X).transpose(0, 1).is_contiguous() is False
+    t = ag.tensor(X)
+    assert t.is_contiguous() and t.contiguous() is t  # already row-major: itself
+    moved = t.transpose(0, 2)
+    assert not moved.is_contiguous()
+    copy = moved.contiguous()
+    assert copy.is_contiguous() and copy.numpy().flags.c_contiguous
+    np.testing.assert_array_equal(copy.numpy(), moved.numpy())
+
+
+def test_one_element_integer_tensors_are_indices():
+    data = ag.arange(10)
+    starts = ag.tensor([2, 5])
+    assert [data[i : i + 3].tolist() for i in starts] == [[2, 3, 4], [5, 6, 7]]
+    assert range(10)[ag.tensor(4)] == 4 and [7, 8, 9][ag.tensor(True)] == 8
+    with pytest.raises(TypeError, match="one-element integer tensor"):
+        range(10)[ag.tensor(1.0)]
+    with pytest.raises(TypeError, match="one-element integer tensor"):
+        range(10)[ag.tensor([1, 2])]
+
+
 def test_masked_fill_gather_scatter_add_match_pytorch():
     torch = _torch()
     mask = M > 0

@@ -2,7 +2,8 @@
 
 Each test is written as PyTorch's tutorials write such programs (fitting a polynomial with
 autograd, a custom Function, nn.Sequential with an optimiser, a dynamic net, a
-character-level MLP language model with embeddings and sampling); only the imports differ:
+character-level MLP language model with embeddings and sampling, a GPT written as nanoGPT
+writes one); only the imports differ:
 
     import autograd as torch          # instead of: import torch
     import nn                         # instead of: import torch.nn as nn
@@ -243,3 +244,161 @@ def test_a_character_level_mlp_language_model():
         names.append("".join(itos[i] for i in out))
     assert len(names) == 10 and all(set(name) <= set(chars) for name in names)
     assert sum(len(name) for name in names) / 10 < 15  # it learnt to end names
+
+
+# --- a GPT as nanoGPT writes one (karpathy/nanoGPT's model.py, in small) -------------------
+# Only `torch.nn.init`, `torch.optim` and `torch.nn.utils` read `nn.init`, `optim` and
+# `nn.utils`: autograd knows nothing of nn.
+
+
+class LayerNorm(nn.Module):
+    def __init__(self, ndim, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(ndim))
+        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
+
+    def forward(self, input):
+        return F.layer_norm(input, self.weight.shape, self.weight, self.bias, 1e-5)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, n_embd, n_head, block_size):
+        super().__init__()
+        assert n_embd % n_head == 0
+        self.c_attn = nn.Linear(n_embd, 3 * n_embd)
+        self.c_proj = nn.Linear(n_embd, n_embd)
+        self.attn_dropout, self.resid_dropout = nn.Dropout(0.0), nn.Dropout(0.0)
+        self.n_head, self.n_embd = n_head, n_embd
+        causal = torch.tril(torch.ones(block_size, block_size))
+        self.register_buffer("bias", causal.view(1, 1, block_size, block_size))
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
+        att = self.attn_dropout(F.softmax(att, dim=-1))
+        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)  # heads side by side
+        return self.resid_dropout(self.c_proj(y))
+
+
+class Block(nn.Module):
+    def __init__(self, n_embd, n_head, block_size):
+        super().__init__()
+        self.ln_1 = LayerNorm(n_embd, bias=True)
+        self.attn = CausalSelfAttention(n_embd, n_head, block_size)
+        self.ln_2 = LayerNorm(n_embd, bias=True)
+        self.mlp = nn.Sequential(
+            nn.Linear(n_embd, 4 * n_embd), nn.GELU(), nn.Linear(4 * n_embd, n_embd)
+        )
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class GPT(nn.Module):
+    def __init__(self, vocab_size, block_size, n_layer, n_head, n_embd):
+        super().__init__()
+        self.block_size = block_size
+        self.transformer = nn.ModuleDict(
+            dict(
+                wte=nn.Embedding(vocab_size, n_embd),
+                wpe=nn.Embedding(block_size, n_embd),
+                drop=nn.Dropout(0.0),
+                h=nn.ModuleList([Block(n_embd, n_head, block_size) for _ in range(n_layer)]),
+                ln_f=LayerNorm(n_embd, bias=True),
+            )
+        )
+        self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
+        self.transformer.wte.weight = self.lm_head.weight  # weight tying
+        self.apply(self._init_weights)
+        for pn, p in self.named_parameters():
+            if pn.endswith("2.weight"):  # the MLP's output projection (nanoGPT's c_proj)
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
+
+    def _init_weights(self, module):
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def forward(self, idx, targets=None):
+        b, t = idx.size()
+        assert t <= self.block_size
+        pos = torch.arange(0, t, dtype=torch.long, device=idx.device)
+        x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
+        for block in self.transformer.h:
+            x = block(x)
+        x = self.transformer.ln_f(x)
+        if targets is None:
+            return self.lm_head(x[:, [-1], :]), None
+        logits = self.lm_head(x)
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
+        return logits, loss
+
+    def configure_optimizers(self, weight_decay, learning_rate, betas):
+        params = {pn: p for pn, p in self.named_parameters() if p.requires_grad}
+        groups = [
+            {"params": [p for p in params.values() if p.dim() >= 2], "weight_decay": weight_decay},
+            {"params": [p for p in params.values() if p.dim() < 2], "weight_decay": 0.0},
+        ]
+        return optim.AdamW(groups, lr=learning_rate, betas=betas)
+
+    @torch.no_grad()
+    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None):
+        for _ in range(max_new_tokens):
+            idx_cond = idx if idx.size(1) <= self.block_size else idx[:, -self.block_size :]
+            logits, _ = self(idx_cond)
+            logits = logits[:, -1, :] / temperature
+            if top_k is not None:
+                v, _ = torch.topk(logits, min(top_k, logits.size(-1)))
+                logits[logits < v[:, [-1]]] = -float("Inf")
+            probs = F.softmax(logits, dim=-1)
+            idx = torch.cat((idx, torch.multinomial(probs, num_samples=1)), dim=1)
+        return idx
+
+
+def test_a_gpt_written_as_nanogpt_writes_it():
+    torch.manual_seed(1337)
+    text = "hello world, this is a tiny corpus for a tiny gpt. " * 20
+    chars = sorted(set(text))
+    stoi = {c: i for i, c in enumerate(chars)}
+    data = torch.tensor([stoi[c] for c in text], dtype=torch.long)
+    block_size, batch_size = 16, 8
+    model = GPT(len(chars), block_size, n_layer=2, n_head=2, n_embd=32)
+    assert model.transformer.wte.weight is model.lm_head.weight
+    n_params = sum(p.numel() for p in model.parameters())  # the tied matrix counted once
+    assert n_params == 26656  # as PyTorch counts the same model
+    optimizer = model.configure_optimizers(0.1, 3e-3, (0.9, 0.99))
+
+    def get_batch():
+        ix = torch.randint(len(data) - block_size, (batch_size,))
+        x = torch.stack([data[i : i + block_size] for i in ix])  # 0-d int tensors as indices
+        y = torch.stack([data[i + 1 : i + 1 + block_size] for i in ix])
+        return x, y
+
+    losses = []
+    for _ in range(150):
+        xb, yb = get_batch()
+        logits, loss = model(xb, yb)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[0] > 2.5  # about log(len(chars)) = 2.9 at the start
+    assert sum(losses[-10:]) / 10 < 0.5  # it has learnt the corpus
+
+    model.eval()
+    out = model.generate(torch.zeros((1, 1), dtype=torch.long), 40, top_k=5)
+    sample = "".join(chars[i] for i in out[0].tolist())
+    assert out.shape == (1, 41) and len(sample) == 41
+    pairs = [sample[i : i + 2] for i in range(40)]
+    # it writes the corpus's letter pairs (an untrained model: about 1 in 8)
+    assert sum(pair in text for pair in pairs) / 40 > 0.6

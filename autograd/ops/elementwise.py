@@ -432,8 +432,8 @@ class Clone(Primitive):
     method = True
 
     @staticmethod
-    def forward(ctx, x):
-        return np.array(x, copy=True)
+    def forward(ctx, x, order="K"):
+        return np.array(x, copy=True, order=order)
 
     @staticmethod
     def backward(ctx, g):
@@ -647,3 +647,12 @@ round.op = Round
 
 def _values(x):
     return x._data if isinstance(x, Tensor) else x
+
+
+@method
+def contiguous(x):
+    """x itself if its memory is row-major (C order), else a row-major copy (torch's
+    `.contiguous()`, e.g. before `.view` after a transpose)."""
+    if isinstance(x, Tensor) and x._data.flags.c_contiguous:
+        return x
+    return Clone.apply(x, order="C")

@@ -381,6 +381,47 @@ def stack(tensors, dim: int = 0, *, axis: int | None = None):
 
 
 @method
+def split(x, split_size_or_sections, dim: int = 0):
+    """Pieces along `dim` (views by slicing), as torch.split: an int gives pieces of that
+    size (the last may be smaller), a list gives pieces of those sizes."""
+    length = np.shape(_data(x))[dim]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        if split_size_or_sections <= 0:
+            raise ValueError(
+                f"split: the piece size must be positive, got {split_size_or_sections}"
+            )
+        sizes = [split_size_or_sections] * (length // split_size_or_sections)
+        sizes += [length % split_size_or_sections] if length % split_size_or_sections else []
+    else:
+        sizes = [int(n) for n in split_size_or_sections]
+        if sum(sizes) != length or min(sizes, default=0) < 0:
+            raise ValueError(
+                f"split: sizes {sizes} must be non-negative and add up to {length}, the "
+                f"length of dim {dim}"
+            )
+    starts = np.cumsum([0, *sizes])
+    before = (slice(None),) * (dim % np.ndim(_data(x)))
+    return tuple(getitem(x, (*before, slice(a, b))) for a, b in zip(starts[:-1], starts[1:]))
+
+
+@method
+def chunk(x, chunks: int, dim: int = 0):
+    """`chunks` pieces of equal size along `dim` (the last may be smaller, and there may be
+    fewer), as torch.chunk."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: the number of chunks must be positive, got {chunks}")
+    length = np.shape(_data(x))[dim]
+    return split(x, max(1, -(-length // chunks)), dim)
+
+
+@method
+def unbind(x, dim: int = 0):
+    """The slices along `dim`, that dim removed, as a tuple (torch.unbind)."""
+    before = (slice(None),) * (dim % np.ndim(_data(x)))
+    return tuple(getitem(x, (*before, i)) for i in range(np.shape(_data(x))[dim]))
+
+
+@method
 def tril(x, diagonal: int = 0):
     """The lower triangle of the last two dims (elements above `diagonal` set to 0)."""
     rows, cols = _matrix_shape("tril", x)

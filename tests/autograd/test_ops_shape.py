@@ -186,6 +186,40 @@ def scatter_add_calls(draw, dtype=np.float64):
     return Call((x, dim, index, src))
 
 
+@st.composite
+def split_calls(draw, dtype=np.float64, form="split"):
+    shape = draw(strategies.array_shapes(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    x = _x(draw, shape, dtype)
+    if form == "unbind":
+        return Call((x, dim))
+    if form == "chunk":
+        return Call((x, draw(st.integers(1, 4)), dim))
+    if draw(st.booleans()):  # a piece size
+        return Call((x, draw(st.integers(1, shape[dim] + 1)), dim))
+    cuts = sorted(draw(st.lists(st.integers(0, shape[dim]), max_size=3)))
+    sizes = [b - a for a, b in zip([0, *cuts], [*cuts, shape[dim]])]
+    return Call((x, sizes, dim))
+
+
+def _pieces(pieces):
+    """Every piece flattened and scaled by its place (1, 2, ...): the gradient shows which
+    piece each element went to."""
+    return ag.cat([p.reshape(-1) * (k + 1) for k, p in enumerate(pieces)])
+
+
+def split_pieces(x, sizes, dim):
+    return _pieces(S.split(x, sizes, dim))
+
+
+def chunk_pieces(x, chunks, dim):
+    return _pieces(S.chunk(x, chunks, dim))
+
+
+def unbind_pieces(x, dim):
+    return _pieces(S.unbind(x, dim))
+
+
 def concatenate_list(*xs, axis=0):
     return ag.concatenate(list(xs), axis=axis)
 
@@ -235,6 +269,9 @@ CASES = {
     "masked_fill": (S.masked_fill, masked_fill_calls),
     "gather": (S.gather, gather_calls),
     "scatter_add": (S.scatter_add, scatter_add_calls),
+    "split": (split_pieces, split_calls),
+    "chunk": (chunk_pieces, _with(split_calls, form="chunk")),
+    "unbind": (unbind_pieces, _with(split_calls, form="unbind")),
 }
 # helpers, and the in-place recorders (tested through x[i] = v and view writes in test_inplace.py)
 HELPERS = {"is_basic_index", "normalize_index", "sum_to", "IndexPut", "CopySlices"}

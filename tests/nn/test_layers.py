@@ -1,4 +1,5 @@
-"""Layers and containers: Linear, Identity, Flatten, Dropout, Sequential, ModuleList, MLP."""
+"""Layers and containers: Linear, Identity, Flatten, Dropout, Sequential, ModuleList,
+ModuleDict, MLP."""
 
 import math
 
@@ -137,6 +138,37 @@ def test_module_list_registers_but_has_no_forward():
     assert isinstance(layers[0], nn.Identity) and len(list(layers.parameters())) == 4
     with pytest.raises(NotImplementedError, match="iterate over it"):
         layers(ag.ones(1))
+
+
+def test_module_dict_registers_in_order_and_acts_as_a_dict():
+    blocks = nn.ModuleDict({"encoder": nn.Linear(2, 3), "act": nn.Tanh()})
+    blocks.update([("decoder", nn.Linear(3, 1))])
+    assert list(blocks) == list(blocks.keys()) == ["encoder", "act", "decoder"]
+    assert len(blocks) == 3 and "act" in blocks and "nothing" not in blocks
+    assert blocks["encoder"] is blocks.encoder  # by key and as an attribute, as in PyTorch
+    assert [type(m).__name__ for m in blocks.values()] == ["Linear", "Tanh", "Linear"]
+    assert [k for k, _ in blocks.items()] == ["encoder", "act", "decoder"]
+    assert list(dict(blocks.named_parameters())) == [
+        "encoder.weight",
+        "encoder.bias",
+        "decoder.weight",
+        "decoder.bias",
+    ]
+    assert "decoder.weight" in blocks.state_dict()
+    blocks["encoder"] = nn.Linear(2, 3, bias=False)  # replaced: its bias is gone
+    assert "encoder.bias" not in dict(blocks.named_parameters())
+    assert isinstance(blocks.pop("act"), nn.Tanh) and "act" not in blocks
+    assert not hasattr(blocks, "act")
+    del blocks["decoder"]
+    assert list(blocks) == ["encoder"] and len(list(blocks.parameters())) == 1
+    blocks.clear()
+    assert len(blocks) == 0 and list(blocks.parameters()) == []
+    with pytest.raises(KeyError, match="attribute or method"):
+        blocks["update"] = nn.Identity()  # would hide ModuleDict.update
+    with pytest.raises(TypeError, match="keys are strings"):
+        blocks[0] = nn.Identity()
+    with pytest.raises(NotImplementedError, match="call its modules"):
+        blocks(ag.ones(1))
 
 
 def test_mlp_structure_and_names():
