@@ -330,6 +330,28 @@ def test_one_element_integer_tensors_are_indices():
         range(10)[ag.tensor([1, 2])]
 
 
+@pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge"])
+def test_comparison_functions_and_methods_match_pytorch(name):
+    torch = _torch()
+    other = np.round(X[0], 0)  # broadcasts against X, some entries equal
+    for theirs_other, ours_other in [(torch.tensor(other), ag.tensor(other)), (0.5, 0.5)]:
+        ours = getattr(ag.tensor(X), name)(ours_other)
+        _same(ours, getattr(torch.tensor(X), name)(theirs_other))
+        _same(getattr(ag, name)(ag.tensor(X), ours_other), ours)
+        assert ours.dtype == np.bool_ and not ours.requires_grad
+
+
+def test_comparison_aliases_and_equal():
+    torch = _torch()
+    a, b = ag.tensor([1.0, 2.0, 3.0]), ag.tensor([3.0, 2.0, 1.0])
+    assert ag.greater(a, b).tolist() == a.gt(b).tolist() == [False, False, True]
+    assert ag.less_equal(a, b).tolist() == [True, True, False]
+    assert ag.not_equal(a, b).tolist() == [True, False, True]
+    for x, y in [([1.0, 2.0], [1.0, 2.0]), ([1.0, 2.0], [1.0, 3.0]), ([1.0], [1.0, 1.0])]:
+        assert ag.equal(ag.tensor(x), ag.tensor(y)) is torch.equal(torch.tensor(x), torch.tensor(y))
+    assert ag.tensor([1, 2]).equal(ag.tensor([1, 2])) is True
+
+
 def test_masked_fill_gather_scatter_add_match_pytorch():
     torch = _torch()
     mask = M > 0

@@ -2,8 +2,8 @@
 
 Each test is written as PyTorch's tutorials write such programs (fitting a polynomial with
 autograd, a custom Function, nn.Sequential with an optimiser, a dynamic net, a
-character-level MLP language model with embeddings and sampling, a GPT written as nanoGPT
-writes one); only the imports differ:
+character-level MLP language model with embeddings and sampling, PyTorch's MNIST example
+on the 8x8 digits, a GPT written as nanoGPT writes one); only the imports differ:
 
     import autograd as torch          # instead of: import torch
     import nn                         # instead of: import torch.nn as nn
@@ -402,3 +402,75 @@ def test_a_gpt_written_as_nanogpt_writes_it():
     pairs = [sample[i : i + 2] for i in range(40)]
     # it writes the corpus's letter pairs (an untrained model: about 1 in 8)
     assert sum(pair in text for pair in pairs) / 40 > 0.6
+
+
+# --- PyTorch's MNIST example (pytorch/examples, mnist/main.py), on the 8x8 digits ----------
+
+
+class ConvNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, 1)
+        self.conv2 = nn.Conv2d(8, 16, 3, 1)
+        self.dropout1 = nn.Dropout(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(16 * 2 * 2, 32)
+        self.fc2 = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))
+        x = F.max_pool2d(x, 2)
+        x = self.dropout1(x)
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = self.dropout2(x)
+        return F.log_softmax(self.fc2(x), dim=1)
+
+
+def train_epoch(model, device, train_loader, optimizer):
+    model.train()
+    for data, target in train_loader:
+        data, target = data.to(device), target.to(device)
+        optimizer.zero_grad()
+        loss = F.nll_loss(model(data), target)
+        loss.backward()
+        optimizer.step()
+
+
+def evaluate(model, device, test_loader):
+    model.eval()
+    test_loss, correct = 0, 0
+    with torch.no_grad():
+        for data, target in test_loader:
+            data, target = data.to(device), target.to(device)
+            output = model(data)
+            test_loss += F.nll_loss(output, target, reduction="sum").item()
+            pred = output.argmax(dim=1, keepdim=True)
+            correct += pred.eq(target.view_as(pred)).sum().item()
+    return test_loss / len(test_loader.dataset), correct / len(test_loader.dataset)
+
+
+def test_pytorchs_mnist_example_on_the_digits():
+    from nn.data import DataLoader, TensorDataset
+    from nn.datasets import load_digits
+    from nn.optim.lr_scheduler import StepLR
+
+    images, labels = load_digits()
+    images = (images / 16).astype("float32").reshape(-1, 1, 8, 8)
+    torch.manual_seed(1)
+    device = torch.device("cpu")
+    train_set = TensorDataset(torch.from_numpy(images[:1500]), torch.from_numpy(labels[:1500]))
+    test_set = TensorDataset(torch.from_numpy(images[1500:]), torch.from_numpy(labels[1500:]))
+    train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
+    test_loader = DataLoader(test_set, batch_size=1000)
+    model = ConvNet().to(device)
+    optimizer = optim.Adadelta(model.parameters(), lr=1.0)
+    scheduler = StepLR(optimizer, step_size=1, gamma=0.7)
+    before, _ = evaluate(model, device, test_loader)
+    for _ in range(5):
+        train_epoch(model, device, train_loader, optimizer)
+        scheduler.step()
+    after, accuracy = evaluate(model, device, test_loader)
+    assert before > 2.2 and after < 0.8 * before  # log(10) = 2.3 at the start
+    assert accuracy > 0.5  # PyTorch itself reaches about 70% in these five epochs

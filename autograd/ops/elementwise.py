@@ -641,6 +641,35 @@ def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = F
     return bool(np.allclose(_values(a), _values(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
+def _comparison(name: str, ufunc: np.ufunc, symbol: str, aliases: tuple[str, ...]):
+    """The function `name(input, other)` (and method `x.name(other)`): input `symbol` other
+    elementwise, a bool tensor without gradient, as the operator gives."""
+
+    def compare(input, other):
+        return Tensor._from_values(np.asarray(ufunc(_values(input), _values(other))))
+
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = f"input {symbol} other elementwise, a bool tensor (no gradient)."
+    compare.function, compare.aliases, compare.method = name, aliases, True
+    return compare
+
+
+eq = _comparison("eq", np.equal, "==", ())  # numpy's `equal` is torch.equal below
+ne = _comparison("ne", np.not_equal, "!=", ("not_equal",))
+lt = _comparison("lt", np.less, "<", ("less",))
+le = _comparison("le", np.less_equal, "<=", ("less_equal",))
+gt = _comparison("gt", np.greater, ">", ("greater",))
+ge = _comparison("ge", np.greater_equal, ">=", ("greater_equal",))
+
+
+@method
+def equal(a, b) -> bool:
+    """True when a and b have the same shape and the same values (a Python bool, as
+    torch.equal; numpy's elementwise `equal` is `eq`)."""
+    a, b = np.asarray(_values(a)), np.asarray(_values(b))
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
 clamp.op = clip.op = Clip  # the primitive behind them (for the testing kit)
 round.op = Round
 

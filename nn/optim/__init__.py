@@ -8,6 +8,7 @@ for x, y in loader:
 """
 
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .lr_scheduler import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
@@ -17,6 +18,7 @@ from .sgd import SGD
 
 __all__ = [
     "SGD",
+    "Adadelta",
     "Adagrad",
     "Adam",
     "AdamW",

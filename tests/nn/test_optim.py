@@ -76,6 +76,18 @@ def reference_adagrad(lr, lr_decay=0.0, weight_decay=0.0, initial_accumulator_va
     return path
 
 
+def reference_adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+    p, v, u, path = P0.copy(), np.zeros_like(P0), np.zeros_like(P0), []
+    for g in GRADS:
+        g = g + weight_decay * p
+        v = rho * v + (1 - rho) * g**2
+        d = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+        u = rho * u + (1 - rho) * d**2
+        p = p - lr * d
+        path.append(p)
+    return path
+
+
 CASES = [
     (optim.SGD, dict(lr=0.1), reference_sgd),
     (optim.SGD, dict(lr=0.1, momentum=0.9), reference_sgd),
@@ -99,6 +111,8 @@ CASES = [
         dict(lr=0.1, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.5),
         reference_adagrad,
     ),
+    (optim.Adadelta, dict(), reference_adadelta),
+    (optim.Adadelta, dict(lr=0.5, rho=0.7, eps=1e-4, weight_decay=0.1), reference_adadelta),
 ]
 
 
@@ -149,6 +163,13 @@ def test_defaults_are_pytorchs():
     assert optim.AdamW(p).defaults["weight_decay"] == 1e-2
     assert optim.RMSprop(p).defaults["alpha"] == 0.99 and optim.RMSprop(p).defaults["lr"] == 1e-2
     assert optim.Adagrad(p).defaults["eps"] == 1e-10
+    assert optim.Adadelta(p).defaults == dict(
+        lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False
+    )
+    with pytest.raises(ValueError, match="invalid rho 1.5; it must be a number in \\[0, 1\\]"):
+        optim.Adadelta(p, rho=1.5)
+    with pytest.raises(ValueError, match="invalid rho nan"):
+        optim.Adadelta(p, rho=float("nan"))
 
 
 def test_update_is_in_place_without_graph_and_keeps_dtype():
@@ -265,6 +286,7 @@ def test_state_dict_numbers_parameters_and_copies_state():
         (optim.AdamW, dict(lr=0.01)),
         (optim.RMSprop, dict(lr=0.01, momentum=0.5, centered=True)),
         (optim.Adagrad, dict(lr=0.1)),
+        (optim.Adadelta, dict(rho=0.8)),
     ],
 )
 def test_load_state_dict_resumes_exactly(cls, kwargs):

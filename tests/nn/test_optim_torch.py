@@ -27,6 +27,8 @@ CONFIGS = [
     ("AdamW", dict(lr=0.01, weight_decay=0.3, maximize=True)),
     ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1, maximize=True)),
     ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.05, maximize=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.05, maximize=True)),
 ]
 
 SCHEDULERS = [
