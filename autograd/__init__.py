@@ -105,6 +105,20 @@ autograd = _SimpleNamespace(
     detect_anomaly=detect_anomaly,
 )
 
+# PyTorch's other device questions, answered as on a machine without a GPU:
+# `torch.accelerator.is_available()`, `torch.backends.mps.is_available()`, and the cuDNN
+# switches seeding code sets (accepted, without effect)
+accelerator = _SimpleNamespace(
+    is_available=cuda.is_available,
+    device_count=cuda.device_count,
+    current_accelerator=cuda.current_accelerator,
+)
+backends = _SimpleNamespace(
+    mps=_SimpleNamespace(is_available=cuda.is_available, is_built=cuda.is_available),
+    cuda=_SimpleNamespace(is_built=cuda.is_available),
+    cudnn=_SimpleNamespace(is_available=cuda.is_available, deterministic=False, benchmark=False),
+)
+
 
 def __getattr__(name: str):
     # optional extras load lazily, so `import autograd` needs numpy only

@@ -671,6 +671,29 @@ class Tensor:
         """Cast to bool (no gradient)."""
         return self.astype(np.bool_)
 
+    def type(self, dtype: Any = None) -> Any:
+        """PyTorch's `type`: without an argument the type's name ("torch.FloatTensor", as
+        PyTorch spells it); with a dtype (or such a name) the tensor cast to it."""
+        names = {np.dtype(v): k for k, v in _TYPE_NAMES.items()}
+        if dtype is None:
+            return f"torch.{names.get(self.dtype, 'Tensor')}"
+        if isinstance(dtype, str) and dtype.rpartition(".")[2] in _TYPE_NAMES:
+            dtype = _TYPE_NAMES[dtype.rpartition(".")[2]]
+        return self.astype(types.as_dtype(dtype))
+
+
+_TYPE_NAMES = {  # PyTorch's legacy type names, for Tensor.type
+    "FloatTensor": np.float32,
+    "DoubleTensor": np.float64,
+    "HalfTensor": np.float16,
+    "LongTensor": np.int64,
+    "IntTensor": np.int32,
+    "ShortTensor": np.int16,
+    "CharTensor": np.int8,
+    "ByteTensor": np.uint8,
+    "BoolTensor": np.bool_,
+}
+
 
 class _Size(int):
     """The value of `tensor.size`: numpy's element count as an int, and callable as

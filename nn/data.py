@@ -24,7 +24,8 @@ from autograd import Tensor
 
 
 class TensorDataset:
-    """Samples are rows of equally long arrays: `dataset[i] == (X[i], y[i])`."""
+    """Samples are rows of equally long arrays: `dataset[i] == (X[i], y[i])`, as tensors
+    sharing the stored memory (PyTorch's); a DataLoader takes whole batches at once."""
 
     def __init__(self, *arrays: Any) -> None:
         if not arrays:
@@ -38,8 +39,8 @@ class TensorDataset:
     def __len__(self) -> int:
         return len(self.arrays[0])
 
-    def __getitem__(self, index: Any) -> tuple[np.ndarray, ...]:
-        return tuple(a[index] for a in self.arrays)
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
+        return tuple(Tensor(np.asarray(a[index])) for a in self.arrays)
 
     def __getitems__(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(a[indices] for a in self.arrays)

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
+from autograd.types import check_device
 
 STRUCTURE_KEY = "__structure__"
 ORDER_KEY = "chainrule.order"  # safetensors metadata: the state dict's key order
@@ -68,15 +69,22 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     _write_atomically(lambda file: np.savez(file, **arrays), path)
 
 
-def load(path: str | os.PathLike) -> dict[str, Any]:
+def load(
+    path: str | os.PathLike, map_location: Any = None, *, weights_only: bool = True
+) -> dict[str, Any]:
     """Load what `save` wrote: {name: array} for a model's state dict, or the nested
     state dict of an optimiser. Refuses pickled content (never runs code from a file).
     A name ending in `.safetensors` is read as a safetensors file (any such file, e.g.
     one written by `safetensors.torch.save_file`), which never holds code either.
 
+    `map_location` and `weights_only` are torch.load's, so `model.load_state_dict(
+    nn.load(path, weights_only=True))` reads as in PyTorch: the only location is the CPU,
+    and loading is always weights only, whatever `weights_only` says.
+
     A missing file raises `FileNotFoundError`; a file that is not what `save` writes
     (empty, a single `np.save` array, a pickle, a damaged archive or structure entry)
     a `ValueError` naming the file and what is wrong with it."""
+    check_device(map_location, "load: map_location")
     path = os.fspath(path)
     if _is_safetensors(path):
         return _load_safetensors(path)

@@ -515,6 +515,33 @@ def test_dtype_conversions_match_pytorch():
     assert x.grad.dtype == np.float64 and (x.grad.numpy() == 1).all()
 
 
+def test_type_names_and_casts_match_pytorch():
+    torch = _torch()
+    for name in [
+        "float32",
+        "float64",
+        "float16",
+        "int64",
+        "int32",
+        "int16",
+        "int8",
+        "uint8",
+        "bool",
+    ]:
+        ours, theirs = (
+            ag.zeros(2, dtype=getattr(ag, name)),
+            torch.zeros(2, dtype=getattr(torch, name)),
+        )
+        assert ours.type() == theirs.type()  # "torch.FloatTensor", ...
+        assert ours.type(ag.float64).dtype == np.float64
+    t = ag.tensor([1.5, -2.0], requires_grad=True)
+    _same(t.type(ag.float32), torch.tensor([1.5, -2.0]).type(torch.float32))
+    _same(t.type("torch.LongTensor"), torch.tensor([1.5, -2.0]).type("torch.LongTensor"))
+    assert t.type("float16").dtype == np.float16
+    (t.type(ag.float32) * 3).sum().backward()  # a cast between floats keeps the gradient
+    np.testing.assert_array_equal(t.grad.numpy(), [3.0, 3.0])
+
+
 def test_module_float_double_to_cast_parameters_in_place():
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     weight = model[0].weight
@@ -581,6 +608,10 @@ def test_devices():
         assert make("cpu").device == cpu
         with pytest.raises(RuntimeError, match="computes on the CPU"):
             make("cuda")
+    # PyTorch's other ways to ask for an accelerator answer as on a machine without one
+    assert ag.accelerator.is_available() is False and ag.accelerator.current_accelerator() is None
+    assert ag.backends.mps.is_available() is False and ag.accelerator.device_count() == 0
+    ag.backends.cudnn.deterministic = True  # what seeding code sets: accepted
     device = ag.device("cuda" if ag.cuda.is_available() else "cpu")
     model = nn.Linear(2, 1).to(device)
     assert model.cpu() is model

@@ -2,8 +2,9 @@
 
 Each test is written as PyTorch's tutorials write such programs (fitting a polynomial with
 autograd, a custom Function, nn.Sequential with an optimiser, a dynamic net, a
-character-level MLP language model with embeddings and sampling, PyTorch's MNIST example
-on the 8x8 digits, a GPT written as nanoGPT writes one); only the imports differ:
+character-level MLP language model with embeddings and sampling, PyTorch's Quickstart and
+its MNIST example on the 8x8 digits, a GPT written as nanoGPT writes one); only the
+imports differ:
 
     import autograd as torch          # instead of: import torch
     import nn                         # instead of: import torch.nn as nn
@@ -474,3 +475,89 @@ def test_pytorchs_mnist_example_on_the_digits():
     after, accuracy = evaluate(model, device, test_loader)
     assert before > 2.2 and after < 0.8 * before  # log(10) = 2.3 at the start
     assert accuracy > 0.5  # PyTorch itself reaches about 70% in these five epochs
+
+
+# --- PyTorch's Quickstart tutorial (FashionMNIST there, the 8x8 digits here) --------------
+
+
+class NeuralNetwork(nn.Module):
+    def __init__(self, side):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.linear_relu_stack = nn.Sequential(
+            nn.Linear(side * side, 512),
+            nn.ReLU(),
+            nn.Linear(512, 512),
+            nn.ReLU(),
+            nn.Linear(512, 10),
+        )
+
+    def forward(self, x):
+        x = self.flatten(x)
+        logits = self.linear_relu_stack(x)
+        return logits
+
+
+def test_pytorchs_quickstart_on_the_digits(tmp_path):
+    from nn.data import DataLoader, TensorDataset
+    from nn.datasets import load_digits
+
+    images, labels = load_digits()
+    images = (images / 16).astype("float32").reshape(-1, 8, 8)
+    training_data = TensorDataset(torch.from_numpy(images[:1500]), torch.from_numpy(labels[:1500]))
+    test_data = TensorDataset(torch.from_numpy(images[1500:]), torch.from_numpy(labels[1500:]))
+    torch.manual_seed(0)
+    train_dataloader = DataLoader(training_data, batch_size=64)
+    test_dataloader = DataLoader(test_data, batch_size=64)
+    for X, y in test_dataloader:
+        assert X.shape == (64, 8, 8) and y.shape == (64,) and y.dtype == torch.int64
+        break
+
+    device = (
+        torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"
+    )
+    model = NeuralNetwork(8).to(device)
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = optim.SGD(model.parameters(), lr=1e-1)
+
+    def train(dataloader, model, loss_fn, optimizer):
+        model.train()
+        for X, y in dataloader:
+            X, y = X.to(device), y.to(device)
+            loss = loss_fn(model(X), y)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+
+    def test(dataloader, model, loss_fn):
+        size, num_batches = len(dataloader.dataset), len(dataloader)
+        model.eval()
+        test_loss, correct = 0, 0
+        with torch.no_grad():
+            for X, y in dataloader:
+                X, y = X.to(device), y.to(device)
+                pred = model(X)
+                test_loss += loss_fn(pred, y).item()
+                correct += (pred.argmax(1) == y).type(torch.float).sum().item()
+        return test_loss / num_batches, correct / size
+
+    first_loss, _ = test(test_dataloader, model, loss_fn)
+    for _ in range(5):
+        train(train_dataloader, model, loss_fn, optimizer)
+    test_loss, accuracy = test(test_dataloader, model, loss_fn)
+    assert first_loss > 2.2 and test_loss < 0.5 * first_loss
+    assert accuracy > 0.6  # PyTorch itself reaches about 80% here
+
+    path = tmp_path / "model.pth"
+    nn.save(model.state_dict(), path)  # torch.save(model.state_dict(), "model.pth")
+    model = NeuralNetwork(8).to(device)
+    model.load_state_dict(nn.load(path, weights_only=True))
+    classes = [str(digit) for digit in range(10)]
+    model.eval()
+    x, y = test_data[0][0], test_data[0][1]
+    with torch.no_grad():
+        x = x.to(device)
+        pred = model(x.unsqueeze(0))
+        predicted, actual = classes[pred[0].argmax(0)], classes[y]
+    assert actual == str(labels[1500]) and predicted in classes
+    assert test(test_dataloader, model, loss_fn) == (test_loss, accuracy)  # the same model

@@ -44,6 +44,9 @@ def test_tensor_dataset_indexing():
     x, y = ds[3]
     np.testing.assert_array_equal(x, [6.0, 7.0])
     assert y == 3
+    # tensors sharing the stored memory, as PyTorch's TensorDataset gives
+    assert isinstance(x, ag.Tensor) and isinstance(y, ag.Tensor) and y.shape == ()
+    assert np.shares_memory(x.numpy(), ds.arrays[0]) and ds[2:4][0].shape == (2, 2)
     with pytest.raises(ValueError, match=r"same first axis, got \(10, 2\), \(9,\)"):
         data.TensorDataset(X, Y[:9])
 

@@ -152,3 +152,14 @@ def test_save_refuses_what_it_cannot_store(tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError):
         nn.load(tmp_path / "junk.npz")
+
+
+def test_load_takes_torch_loads_keywords(tmp_path):
+    model = nn.Linear(2, 1)
+    path = tmp_path / "model.pth"  # PyTorch's habit of a .pth name: an .npz file inside
+    nn.save(model.state_dict(), path)
+    for kwargs in [dict(weights_only=True), dict(map_location="cpu"), dict(weights_only=False)]:
+        loaded = nn.load(path, **kwargs)
+        np.testing.assert_array_equal(loaded["weight"], model.weight.numpy())
+    with pytest.raises(RuntimeError, match="computes on the CPU"):
+        nn.load(path, map_location="cuda:0")
