@@ -603,6 +603,10 @@ class Tensor:
             return Tensor._from_values(self._data.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
 
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """This tensor where `condition` holds, else `other` (torch's x.where(cond, y))."""
+        return ops.where(condition, self, other)
+
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 

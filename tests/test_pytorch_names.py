@@ -341,6 +341,62 @@ def test_comparison_functions_and_methods_match_pytorch(name):
         assert ours.dtype == np.bool_ and not ours.requires_grad
 
 
+POSITIVE = np.abs(X) + 0.5
+VECTOR = RNG.normal(size=4)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.add(2.0),
+        lambda t: t.add(t * t, alpha=-0.5),
+        lambda t: t.sub(t[0], alpha=3),
+        lambda t: t.mul(t),
+        lambda t: t.div(2.0),
+        lambda t: t.neg(),
+        lambda t: t.square(),
+        lambda t: t.rsqrt(),
+        lambda t: t.reciprocal(),
+        lambda t: t.where(t > 1.0, t * 3),
+        lambda t: t[0].mm(t[1].T),
+        lambda t: t.bmm(t.transpose(1, 2)),
+        lambda t: t[0].mv(t[1, 0]),
+        lambda t: t[0, 0].dot(t[1, 1]),
+        lambda t: t[0, 0].outer(t[1, :, 0]),
+    ],
+)
+def test_arithmetic_and_product_methods_match_pytorch(call):
+    _compare(call, data=POSITIVE)
+
+
+def test_arithmetic_functions_and_out_match_pytorch():
+    torch = _torch()
+    for name in ["add", "sub", "mul", "div", "subtract", "multiply", "divide", "true_divide"]:
+        _same(getattr(ag, name)(ag.tensor(M), 2.0), getattr(torch, name)(torch.tensor(M), 2.0))
+    _same(
+        ag.add(ag.tensor(M), ag.tensor(M), alpha=2),
+        torch.add(torch.tensor(M), torch.tensor(M), alpha=2),
+    )
+    for name in ["square", "rsqrt", "reciprocal", "neg", "negative"]:
+        _same(getattr(ag, name)(ag.tensor(POSITIVE)), getattr(torch, name)(torch.tensor(POSITIVE)))
+    # out=: the result written into a tensor, as the Tensors tutorial does
+    ours, theirs = ag.zeros(3, 3), torch.zeros(3, 3, dtype=torch.float64)
+    assert ag.matmul(ag.tensor(M), ag.tensor(M).T, out=ours) is ours
+    torch.matmul(torch.tensor(M), torch.tensor(M).T, out=theirs)
+    _same(ours, theirs)
+    resized = ag.zeros(1)
+    ag.mul(ag.tensor(M), ag.tensor(M), out=resized)  # resized to the result, as PyTorch
+    _same(resized, torch.tensor(M) * torch.tensor(M))
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        ag.mul(ag.tensor(M, requires_grad=True), 2.0, out=ag.zeros(3, 4))
+    with ag.no_grad():
+        ag.mul(ag.tensor(M, requires_grad=True), 2.0, out=ours)  # nothing recorded: allowed
+    with pytest.raises(ValueError, match="mm: takes operands of 2 and 2 dims"):
+        ag.mm(ag.tensor(VECTOR), ag.tensor(VECTOR))
+    with pytest.raises(ValueError, match="outer: takes operands of 1 and 1 dims"):
+        ag.outer(ag.tensor(M), ag.tensor(VECTOR))
+
+
 def test_comparison_aliases_and_equal():
     torch = _torch()
     a, b = ag.tensor([1.0, 2.0, 3.0]), ag.tensor([3.0, 2.0, 1.0])

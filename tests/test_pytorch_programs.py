@@ -2,9 +2,9 @@
 
 Each test is written as PyTorch's tutorials write such programs (fitting a polynomial with
 autograd, a custom Function, nn.Sequential with an optimiser, a dynamic net, a
-character-level MLP language model with embeddings and sampling, PyTorch's Quickstart and
-its MNIST example on the 8x8 digits, a GPT written as nanoGPT writes one); only the
-imports differ:
+character-level MLP language model with embeddings and sampling, the tensor and autograd
+steps of PyTorch's "Learn the Basics", its Quickstart and its MNIST example on the 8x8
+digits, a GPT written as nanoGPT writes one); only the imports differ:
 
     import autograd as torch          # instead of: import torch
     import nn                         # instead of: import torch.nn as nn
@@ -561,3 +561,58 @@ def test_pytorchs_quickstart_on_the_digits(tmp_path):
         predicted, actual = classes[pred[0].argmax(0)], classes[y]
     assert actual == str(labels[1500]) and predicted in classes
     assert test(test_dataloader, model, loss_fn) == (test_loss, accuracy)  # the same model
+
+
+# --- the tensor and autograd steps of PyTorch's "Learn the Basics" -----------------------
+
+
+def test_pytorchs_tensor_and_autograd_tutorials():
+    import numpy as np
+
+    data = [[1, 2], [3, 4]]
+    x_data, x_np = torch.tensor(data), torch.from_numpy(np.array(data))
+    x_rand = torch.rand_like(x_data, dtype=torch.float)
+    assert x_data.dtype == x_np.dtype == torch.int64 and x_rand.dtype == torch.float32
+    tensor = torch.ones(4, 4)
+    tensor[:, 1] = 0
+    assert torch.cat([tensor, tensor, tensor], dim=1).shape == (4, 12)
+    y1, y2 = tensor @ tensor.T, tensor.matmul(tensor.T)
+    y3 = torch.rand_like(y1)
+    torch.matmul(tensor, tensor.T, out=y3)
+    z1, z2 = tensor * tensor, tensor.mul(tensor)
+    z3 = torch.rand_like(tensor)
+    torch.mul(tensor, tensor, out=z3)
+    assert torch.equal(y1, y2) and torch.equal(y1, y3) and torch.equal(z1, z2)
+    assert torch.equal(z1, z3)
+    agg_item = tensor.sum().item()
+    assert agg_item == 12.0 and isinstance(agg_item, float)
+    tensor.add_(5)
+    t = torch.ones(5)
+    n = t.numpy()
+    t.add_(1)
+    assert n.tolist() == [2.0] * 5  # the tensor and its numpy array share memory
+    n = np.ones(5)
+    t = torch.from_numpy(n)
+    np.add(n, 1, out=n)
+    assert t.tolist() == [2.0] * 5
+
+    x, y = torch.ones(5), torch.zeros(3)
+    w = torch.randn(5, 3, requires_grad=True)
+    b = torch.randn(3, requires_grad=True)
+    z = torch.matmul(x, w) + b
+    loss = F.binary_cross_entropy_with_logits(z, y)
+    assert z.grad_fn is not None and loss.grad_fn is not None
+    loss.backward()
+    assert w.grad.shape == (5, 3) and b.grad.shape == (3,)
+    with torch.no_grad():
+        assert not (torch.matmul(x, w) + b).requires_grad
+    assert not (torch.matmul(x, w) + b).detach().requires_grad
+    inp = torch.eye(4, 5, requires_grad=True)
+    out = (inp + 1).pow(2).t()
+    out.backward(torch.ones_like(out), retain_graph=True)
+    first = inp.grad.clone()
+    out.backward(torch.ones_like(out), retain_graph=True)
+    assert torch.equal(inp.grad, 2 * first)  # gradients accumulate
+    inp.grad.zero_()
+    out.backward(torch.ones_like(out), retain_graph=True)
+    assert torch.equal(inp.grad, first) and first[0, 0].item() == 4.0

@@ -47,10 +47,13 @@ warnings.filterwarnings("ignore", category=RuntimeWarning, module=SILENCED)
 
 
 def _function(op, name: str):
-    """`name(*args)` = `op.apply(*args)`, documented by the op's math line."""
+    """`name(*args)` = `op.apply(*args)`, documented by the op's math line; `out=` as in
+    PyTorch (see `_into`)."""
 
-    def function(*args, **kwargs):
-        return op.apply(*args, **kwargs)
+    def function(*args, out=None, **kwargs):
+        if out is None:
+            return op.apply(*args, **kwargs)
+        return _into(out, op.apply(*args, **kwargs), name)
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = op.__doc__.strip().splitlines()[0]
@@ -58,6 +61,24 @@ def _function(op, name: str):
     function.__signature__ = forward.replace(parameters=list(forward.parameters.values())[1:])
     function.op = op
     return function
+
+
+def _into(out, result: Tensor, name: str):
+    """PyTorch's `out=`: the result written into the tensor `out` (resized if its shape
+    differs), which is returned. Like PyTorch, refused where a gradient would be recorded."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): out= takes a tensor, not {type(out).__name__}")
+    if result.requires_grad or out.requires_grad:
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic "
+            "differentiation, but one of the arguments requires grad. Drop out= (y = "
+            f"{name}(...)) or compute under autograd.no_grad()."
+        )
+    if out.shape != result.shape:
+        out.data = result._data.astype(out.dtype, copy=False)
+    else:
+        out.copy_(result)
+    return out
 
 
 def _collect(*modules) -> tuple[dict, dict, dict, dict]:

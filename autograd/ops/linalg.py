@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Primitive
-from .public import function
+from .public import function, method
+from .shape import Reshape
 
 
 class MatMul(Primitive):
@@ -112,3 +113,48 @@ def linear(x, weight, bias=None):
     if bias is None:
         return Linear.apply(x, weight)
     return Linear.apply(x, weight, bias)
+
+
+def _ranks(name: str, dims: tuple[int, int], a, b) -> None:
+    """torch's fixed-rank products (mm: 2-D and 2-D, bmm: 3-D and 3-D, ...) refuse others."""
+    shapes = (np.shape(getattr(a, "_data", a)), np.shape(getattr(b, "_data", b)))
+    if (len(shapes[0]), len(shapes[1])) != dims:
+        raise ValueError(
+            f"{name}: takes operands of {dims[0]} and {dims[1]} dims, got shapes {shapes[0]} "
+            f"and {shapes[1]}; matmul (@) takes any"
+        )
+
+
+@method
+def mm(input, mat2):
+    """Matrix product of two 2-D tensors, as torch.mm."""
+    _ranks("mm", (2, 2), input, mat2)
+    return MatMul.apply(input, mat2)
+
+
+@method
+def bmm(input, mat2):
+    """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p), as torch.bmm."""
+    _ranks("bmm", (3, 3), input, mat2)
+    return MatMul.apply(input, mat2)
+
+
+@method
+def mv(input, vec):
+    """Matrix-vector product (n, m) @ (m,), as torch.mv."""
+    _ranks("mv", (2, 1), input, vec)
+    return MatMul.apply(input, vec)
+
+
+@method
+def dot(input, other):
+    """Inner product of two 1-D tensors, as torch.dot."""
+    _ranks("dot", (1, 1), input, other)
+    return MatMul.apply(input, other)
+
+
+@method
+def outer(input, vec2):
+    """Outer product of two 1-D tensors: (n,) and (m,) give (n, m), as torch.outer."""
+    _ranks("outer", (1, 1), input, vec2)
+    return Reshape.apply(input, shape=(-1, 1)) * Reshape.apply(vec2, shape=(1, -1))
