@@ -125,32 +125,23 @@ def _ranks(name: str, dims: tuple[int, int], a, b) -> None:
         )
 
 
-@method
-def mm(input, mat2):
-    """Matrix product of two 2-D tensors, as torch.mm."""
-    _ranks("mm", (2, 2), input, mat2)
-    return MatMul.apply(input, mat2)
+def _fixed_rank(name: str, dims: tuple[int, int], doc: str):
+    """The function (and method) `name(input, other)`: matmul of operands of these dims."""
+
+    def product(input, other):
+        _ranks(name, dims, input, other)
+        return MatMul.apply(input, other)
+
+    product.__name__ = product.__qualname__ = name
+    product.__doc__ = doc
+    product.function, product.aliases, product.method = name, (), True
+    return product
 
 
-@method
-def bmm(input, mat2):
-    """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p), as torch.bmm."""
-    _ranks("bmm", (3, 3), input, mat2)
-    return MatMul.apply(input, mat2)
-
-
-@method
-def mv(input, vec):
-    """Matrix-vector product (n, m) @ (m,), as torch.mv."""
-    _ranks("mv", (2, 1), input, vec)
-    return MatMul.apply(input, vec)
-
-
-@method
-def dot(input, other):
-    """Inner product of two 1-D tensors, as torch.dot."""
-    _ranks("dot", (1, 1), input, other)
-    return MatMul.apply(input, other)
+mm = _fixed_rank("mm", (2, 2), "Matrix product of two 2-D tensors, as torch.mm.")
+bmm = _fixed_rank("bmm", (3, 3), "Batched matrix product (b, n, m) @ (b, m, p), as torch.bmm.")
+mv = _fixed_rank("mv", (2, 1), "Matrix-vector product (n, m) @ (m,), as torch.mv.")
+dot = _fixed_rank("dot", (1, 1), "Inner product of two 1-D tensors, as torch.dot.")
 
 
 @method
