@@ -17,7 +17,26 @@ See docs/nn.md for a guide.
 """
 
 from . import data, datasets, functional, init, optim, utils
-from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .activations import (
+    ELU,
+    GELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Softsign,
+    Tanh,
+)
 from .attention import MultiheadAttention
 from .conv import AvgPool1d, AvgPool2d, Conv1d, Conv2d, Conv3d, MaxPool1d, MaxPool2d
 from .embedding import Embedding
@@ -41,7 +60,17 @@ __all__ = [
     "BatchNorm1d",
     "AvgPool2d",
     "AvgPool1d",
+    "ELU",
     "GELU",
+    "SELU",
+    "SiLU",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
+    "LogSigmoid",
+    "Mish",
+    "ReLU6",
+    "Softsign",
     "MLP",
     "BCELoss",
     "BCEWithLogitsLoss",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from autograd import Tensor
 
 from . import functional as F
@@ -69,6 +71,93 @@ class GELU(Module):
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
+
+
+class _Elementwise(Module):
+    """An activation without parameters: `function` applied to the input."""
+
+    function: Any = None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return type(self).function(x)
+
+
+class SiLU(_Elementwise):
+    """x sigmoid(x)"""
+
+    function = staticmethod(F.silu)
+
+
+class Mish(_Elementwise):
+    """x tanh(softplus(x))"""
+
+    function = staticmethod(F.mish)
+
+
+class SELU(_Elementwise):
+    """scale elu(x, alpha), PyTorch's constants"""
+
+    function = staticmethod(F.selu)
+
+
+class ReLU6(_Elementwise):
+    """min(max(x, 0), 6)"""
+
+    function = staticmethod(F.relu6)
+
+
+class Hardsigmoid(_Elementwise):
+    """relu6(x + 3) / 6"""
+
+    function = staticmethod(F.hardsigmoid)
+
+
+class Hardswish(_Elementwise):
+    """x relu6(x + 3) / 6"""
+
+    function = staticmethod(F.hardswish)
+
+
+class LogSigmoid(_Elementwise):
+    """log(sigmoid(x))"""
+
+    function = staticmethod(F.logsigmoid)
+
+
+class Softsign(_Elementwise):
+    """x / (1 + |x|)"""
+
+    function = staticmethod(F.softsign)
+
+
+class ELU(Module):
+    """x for x > 0, alpha (exp(x) - 1) otherwise"""
+
+    def __init__(self, alpha: float = 1.0):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Hardtanh(Module):
+    """x clipped to [min_val, max_val]"""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0):
+        super().__init__()
+        if min_val >= max_val:
+            raise ValueError(f"Hardtanh: min_val {min_val} must be below max_val {max_val}")
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
 
 
 class Softmax(Module):

@@ -74,6 +74,63 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
 
 
+def silu(x: Tensor) -> Tensor:
+    """x sigmoid(x) (also called swish)."""
+    return x * ag.sigmoid(x)
+
+
+def mish(x: Tensor) -> Tensor:
+    """x tanh(softplus(x))."""
+    return x * ag.tanh(softplus(x))
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha (exp(x) - 1) otherwise (exp never sees a positive x, so a
+    large x gives no inf, and no NaN in the gradient)."""
+    negative = ag.where(x._data > 0, 0.0, x)
+    return ag.where(x._data > 0, x, alpha * (ag.exp(negative) - 1.0))
+
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def selu(x: Tensor) -> Tensor:
+    """scale elu(x, alpha) with PyTorch's (self-normalising) constants."""
+    return SELU_SCALE * elu(x, SELU_ALPHA)
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x clipped to [min_val, max_val]; the gradient passes strictly inside (PyTorch's)."""
+    inside = (x._data > min_val) & (x._data < max_val)
+    return ag.where(inside, x, np.clip(x._data, min_val, max_val))
+
+
+def relu6(x: Tensor) -> Tensor:
+    """min(max(x, 0), 6), as hardtanh(x, 0, 6)."""
+    return hardtanh(x, 0.0, 6.0)
+
+
+def hardsigmoid(x: Tensor) -> Tensor:
+    """relu6(x + 3) / 6: 0 below -3, 1 above 3, x / 6 + 1/2 between."""
+    return hardtanh(x / 6.0 + 0.5, 0.0, 1.0)
+
+
+def hardswish(x: Tensor) -> Tensor:
+    """x relu6(x + 3) / 6: 0 up to -3, x from 3 on (the gradient there: PyTorch's 0 and 1)."""
+    middle = ag.where(x._data < 3, x * (x + 3.0) / 6.0, x)
+    return ag.where(x._data <= -3, 0.0, middle)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), stable for any x."""
+    return -ag.softplus(-x)
+
+
+def softsign(x: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return x / (1.0 + ag.abs(x))
+
+
 def softmax(x: Tensor, dim: int = -1, *, axis: int | None = None, dtype: Any = None) -> Tensor:
     """exp(x) / sum(exp(x)) along `dim` (computed stably; numpy's `axis=` accepted)."""
     return ag.softmax(x, dim if axis is None else axis, dtype=dtype)

@@ -40,6 +40,21 @@ CASES = [
         nn.GELU(approximate="tanh"),
         lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),
     ),
+    (nn.SiLU(), lambda x: x / (1 + np.exp(-x))),
+    (nn.Mish(), lambda x: x * np.tanh(np.log1p(np.exp(x)))),
+    (nn.ELU(), lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0)))),
+    (nn.ELU(alpha=0.5), lambda x: np.where(x > 0, x, 0.5 * np.expm1(np.minimum(x, 0)))),
+    (
+        nn.SELU(),
+        lambda x: F.SELU_SCALE * np.where(x > 0, x, F.SELU_ALPHA * np.expm1(np.minimum(x, 0))),
+    ),
+    (nn.Hardtanh(), lambda x: np.clip(x, -1, 1)),
+    (nn.Hardtanh(-2.0, 0.5), lambda x: np.clip(x, -2, 0.5)),
+    (nn.ReLU6(), lambda x: np.clip(x, 0, 6)),
+    (nn.Hardsigmoid(), lambda x: np.clip(x / 6 + 0.5, 0, 1)),
+    (nn.Hardswish(), lambda x: x * np.clip(x + 3, 0, 6) / 6),
+    (nn.LogSigmoid(), lambda x: -np.log1p(np.exp(-x))),
+    (nn.Softsign(), lambda x: x / (1 + np.abs(x))),
     (nn.Softmax(dim=1), lambda x: softmax_reference(x, 1)),
     (nn.Softmax(dim=0), lambda x: softmax_reference(x, 0)),
     (nn.LogSoftmax(dim=1), lambda x: np.log(softmax_reference(x, 1))),
@@ -50,7 +65,7 @@ CASES = [
     "module, reference", CASES, ids=lambda c: repr(c) if isinstance(c, nn.Module) else ""
 )
 def test_value_matches_numpy_formula(module, reference):
-    np.testing.assert_allclose(module(ag.Tensor(X)).numpy(), reference(X), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(module(ag.Tensor(X)).numpy(), reference(X), rtol=1e-13, atol=1e-14)
 
 
 @pytest.mark.parametrize(
@@ -88,6 +103,10 @@ def test_activation_reprs():
     assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
     with pytest.raises(ValueError, match="approximate must be"):
         nn.GELU("fast")
+    assert repr(nn.ELU(alpha=0.5)) == "ELU(alpha=0.5)" and repr(nn.SiLU()) == "SiLU()"
+    assert repr(nn.Hardtanh()) == "Hardtanh(min_val=-1.0, max_val=1.0)"
+    with pytest.raises(ValueError, match="must be below max_val"):
+        nn.Hardtanh(1.0, -1.0)
 
 
 def test_erf_matches_math_erf_to_a_few_ulp():
@@ -116,3 +135,54 @@ def test_erf_first_and_second_derivatives():
     assert gradcheck(F.erf, x)
     assert gradgradcheck(F.erf, x)
     assert gradgradcheck(nn.GELU(), x)
+
+
+KINKS = np.array([-6.0, -3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 6.0, 7.5, 30.0, -30.0, 800.0])
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("silu", ()),
+        ("mish", ()),
+        ("elu", ()),
+        ("elu", (0.3,)),
+        ("selu", ()),
+        ("hardtanh", ()),
+        ("hardtanh", (-2.0, 0.5)),
+        ("relu6", ()),
+        ("hardsigmoid", ()),
+        ("hardswish", ()),
+        ("logsigmoid", ()),
+        ("softsign", ()),
+    ],
+)
+def test_activations_match_pytorch_at_kinks_and_far_out(name, args):
+    """Values and gradients, also exactly at the kinks (PyTorch's one-sided choices) and
+    at +-30 and 800, where a careless exp overflows."""
+    torch = pytest.importorskip("torch")
+    ours = ag.tensor(KINKS, requires_grad=True)
+    theirs = torch.tensor(KINKS, requires_grad=True)
+    out, expected = getattr(F, name)(ours, *args), getattr(torch.nn.functional, name)(theirs, *args)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-300)
+    out.sum().backward()
+    expected.sum().backward()
+    # PyTorch's hardsigmoid (and so hardswish) slope is 1/6 rounded to float32 in float64 too
+    rtol = 1e-7 if name == "hardsigmoid" else 1e-12
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=rtol, atol=1e-300)
+    module = getattr(nn, MODULES[name])(*args)  # the module computes the same
+    np.testing.assert_array_equal(module(ag.Tensor(KINKS)).numpy(), out.numpy())
+
+
+MODULES = {
+    "silu": "SiLU",
+    "mish": "Mish",
+    "elu": "ELU",
+    "selu": "SELU",
+    "hardtanh": "Hardtanh",
+    "relu6": "ReLU6",
+    "hardsigmoid": "Hardsigmoid",
+    "hardswish": "Hardswish",
+    "logsigmoid": "LogSigmoid",
+    "softsign": "Softsign",
+}
