@@ -38,7 +38,16 @@ from .activations import (
     Tanh,
 )
 from .attention import MultiheadAttention
-from .conv import AvgPool1d, AvgPool2d, Conv1d, Conv2d, Conv3d, MaxPool1d, MaxPool2d
+from .conv import (
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from .embedding import Embedding
 from .layers import MLP, Dropout, Flatten, Identity, Linear, ModuleDict, ModuleList, Sequential
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
@@ -59,6 +68,7 @@ __all__ = [
     "BatchNorm2d",
     "BatchNorm1d",
     "AvgPool2d",
+    "AdaptiveAvgPool2d",
     "AvgPool1d",
     "ELU",
     "GELU",

@@ -180,3 +180,17 @@ class AvgPool2d(_AvgPoolNd):
     counts in the mean (count_include_pad=True)."""
 
     _function = staticmethod(F.avg_pool2d)
+
+
+class AdaptiveAvgPool2d(Module):
+    """Mean over the windows that tile (N, C, H, W) into `output_size` (1: global average)."""
+
+    def __init__(self, output_size: Any):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

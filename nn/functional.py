@@ -457,6 +457,7 @@ max_pool1d = _layers.max_pool1d
 max_pool2d = _layers.max_pool2d
 avg_pool1d = _layers.avg_pool1d
 avg_pool2d = _layers.avg_pool2d
+adaptive_avg_pool2d = _layers.adaptive_avg_pool2d
 batch_norm = _layers.batch_norm
 layer_norm = _layers.layer_norm
 embedding = _layers.embedding

@@ -2,10 +2,11 @@
 
 Re-exported by `nn.functional` (import them from there): `one_hot`, `pad`, `conv1d`,
 `conv2d`, `conv3d`, `max_pool1d`, `max_pool2d`, `avg_pool1d`, `avg_pool2d`,
-`batch_norm`, `layer_norm`, `embedding`, `scaled_dot_product_attention`. Names,
-arguments and shapes are PyTorch's. Convolution and pooling are primitives in
-`autograd/ops/conv.py`; normalisation and attention are compositions of autograd ops,
-so every gradient (and gradient of a gradient) comes from the formula sheet.
+`adaptive_avg_pool2d`, `batch_norm`, `layer_norm`, `embedding`,
+`scaled_dot_product_attention`. Names, arguments and shapes are PyTorch's. Convolution
+and pooling are primitives in `autograd/ops/conv.py` (adaptive pooling is composed);
+normalisation and attention are compositions of autograd ops, so every gradient (and
+gradient of a gradient) comes from the formula sheet.
 """
 
 from __future__ import annotations
@@ -155,6 +156,31 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False):
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False):
     """Mean over windows of (N, C, H, W); zero padding counts (count_include_pad=True)."""
     return _pool(2, "avg_pool2d", _ops.AvgPool, input, kernel_size, stride, padding, ceil_mode)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Mean over windows that tile (N, C, H, W) or (C, H, W) into `output_size` (an int, a
+    pair, None keeping that size): window i covers rows floor(i H / h) to ceil((i + 1) H / h),
+    as PyTorch; `output_size=1` is the global average."""
+    size = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    if len(size) != 2 or input.ndim not in (3, 4):
+        raise ValueError(
+            f"adaptive_avg_pool2d: takes (N, C, H, W) or (C, H, W) and an output size of one "
+            f"or two numbers, got shape {input.shape} and {output_size!r}"
+        )
+    height, width = input.shape[-2:]
+    out_h, out_w = (height if size[0] is None else size[0]), (width if size[1] is None else size[1])
+    if height % out_h == 0 and width % out_w == 0:  # equal windows: one reshape and a mean
+        lead = input.shape[:-2]
+        tiles = input.reshape(*lead, out_h, height // out_h, out_w, width // out_w)
+        return tiles.mean(axis=(-3, -1))
+    rows = [(i * height // out_h, -(-(i + 1) * height // out_h)) for i in range(out_h)]
+    cols = [(j * width // out_w, -(-(j + 1) * width // out_w)) for j in range(out_w)]
+    means = [
+        ag.stack([input[..., r0:r1, c0:c1].mean(axis=(-2, -1)) for c0, c1 in cols], dim=-1)
+        for r0, r1 in rows
+    ]
+    return ag.stack(means, dim=-2)
 
 
 # normalisation ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Conv1d/2d/3d, MaxPool and AvgPool: against PyTorch (skipped without it) and finite
-differences; F.pad; and a small CNN that learns the digits."""
+"""Conv1d/2d/3d, MaxPool, AvgPool and AdaptiveAvgPool2d: against PyTorch (skipped without
+it) and finite differences; F.pad; and a small CNN that learns the digits."""
 
 import time
 
@@ -168,6 +168,32 @@ def test_pool_gradients_match_finite_differences(kernel, stride, padding, dilati
     if dilation == 1:
         assert gradcheck(lambda x: F.avg_pool2d(x, kernel, stride, padding), x)
         assert gradgradcheck(lambda x: F.avg_pool2d(x, kernel, stride, padding) ** 2, x)
+
+
+@pytest.mark.parametrize("size", [1, (1, 1), (3, 2), (None, 2), (7, 5), 4, (2, 5)])
+def test_adaptive_avg_pool_matches_torch_and_finite_differences(size):
+    x = rng.standard_normal((2, 3, 7, 5))
+    torch = pytest.importorskip("torch", reason="optional comparison: pip install torch")
+    ours, theirs = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = nn.AdaptiveAvgPool2d(size)(ours), torch.nn.AdaptiveAvgPool2d(size)(theirs)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12)
+    weights = rng.standard_normal(out.shape)
+    (out * ag.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+    assert gradcheck(
+        lambda t: F.adaptive_avg_pool2d(t, size), ag.tensor(x[:1, :1], requires_grad=True)
+    )
+
+
+def test_adaptive_avg_pool_global_average_written_out():
+    x = np.arange(24.0).reshape(1, 2, 3, 4)
+    np.testing.assert_array_equal(
+        F.adaptive_avg_pool2d(ag.tensor(x), 1).numpy(), x.mean(axis=(2, 3), keepdims=True)
+    )
+    assert repr(nn.AdaptiveAvgPool2d((2, 3))) == "AdaptiveAvgPool2d(output_size=(2, 3))"
+    with pytest.raises(ValueError, match="adaptive_avg_pool2d: takes"):
+        F.adaptive_avg_pool2d(ag.tensor(x[0, 0]), 1)
 
 
 def test_pad_matches_torch_and_its_gradient_crops():
