@@ -389,8 +389,13 @@ def test_arithmetic_functions_and_out_match_pytorch():
     _same(resized, torch.tensor(M) * torch.tensor(M))
     with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
         ag.mul(ag.tensor(M, requires_grad=True), 2.0, out=ag.zeros(3, 4))
-    with ag.no_grad():
-        ag.mul(ag.tensor(M, requires_grad=True), 2.0, out=ours)  # nothing recorded: allowed
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        ag.mul(ag.tensor(M), 2.0, out=ag.zeros(3, 4, requires_grad=True))
+    leaf = ag.zeros(3, 4, requires_grad=True)
+    with ag.no_grad():  # nothing recorded: allowed, also into a leaf that requires grad
+        ag.mul(ag.tensor(M, requires_grad=True), 2.0, out=ours)
+        ag.mul(ag.tensor(M), 2.0, out=leaf)
+    _same(leaf.detach(), 2 * torch.tensor(M))
     with pytest.raises(ValueError, match="mm: takes operands of 2 and 2 dims"):
         ag.mm(ag.tensor(VECTOR), ag.tensor(VECTOR))
     with pytest.raises(ValueError, match="outer: takes operands of 1 and 1 dims"):

@@ -32,6 +32,7 @@ import inspect
 import warnings
 
 from ..function import Primitive
+from ..mode import state
 from ..tensor import Tensor
 from . import conv, elementwise, linalg, losses, reduce, shape, special
 
@@ -68,7 +69,7 @@ def _into(out, result: Tensor, name: str):
     differs), which is returned. Like PyTorch, refused where a gradient would be recorded."""
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): out= takes a tensor, not {type(out).__name__}")
-    if result.requires_grad or out.requires_grad:
+    if result.requires_grad or (out.requires_grad and state.grad_enabled):
         raise RuntimeError(
             f"{name}(): functions with out=... arguments don't support automatic "
             "differentiation, but one of the arguments requires grad. Drop out= (y = "
