@@ -481,6 +481,29 @@ class Tensor:
             self._version[0] += 1
         return self
 
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """Set the elements where `mask` (broadcast to this shape) is True to `value`, in
+        place (recorded on a non-leaf, as the other in-place ops)."""
+        where = np.broadcast_to(np.asarray(_data(mask), dtype=bool), self.shape).copy()
+        return self._put(where, value, "masked_fill_")
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of `size`, with this tensor's dtype unless `dtype` is given."""
+        return creation.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones of `size`, with this tensor's dtype unless `dtype` is given."""
+        return creation.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
+                 requires_grad: bool = False) -> Tensor:  # fmt: skip
+        """`fill_value` everywhere, with this tensor's dtype unless `dtype` is given."""
+        return creation.full(size, fill_value, dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A new tensor from `data` (copied), with this tensor's dtype unless given."""
+        return creation.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
     def zero_(self) -> Tensor:
         """Set every element to 0 in place."""
         return self._put(Ellipsis, 0, "zero_")

@@ -402,6 +402,49 @@ def test_arithmetic_functions_and_out_match_pytorch():
         ag.outer(ag.tensor(M), ag.tensor(VECTOR))
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.flip(0),
+        lambda t: t.flip((0, 2)),
+        lambda t: t.flip([-1]).flip(1),
+        lambda t: t.roll(1, 2),
+        lambda t: t.roll((1, -4), (0, 1)),
+        lambda t: t.roll(5),
+        lambda t: t.index_select(1, t.argsort(1)[0, :, 0]),
+        lambda t: t.index_select(-1, t[0, 0].argsort().flip(0)),  # indices of either library
+    ],
+)
+def test_flip_roll_index_select_match_pytorch(call):
+    _compare(call)
+
+
+def test_argsort_masked_fill_and_new_tensors_match_pytorch():
+    torch = _torch()
+    for dim, descending in [(-1, False), (1, True), (0, False)]:
+        _same(
+            ag.tensor(X).argsort(dim, descending=descending),
+            torch.tensor(X).argsort(dim, descending=descending),
+        )
+    mask = X[0, 0] > -0.5  # broadcast over the tensor, as PyTorch's masked_fill_
+    ours_x, theirs_x = ag.tensor(X, requires_grad=True), torch.tensor(X, requires_grad=True)
+    ours, theirs = ours_x * 2, theirs_x * 2  # a non-leaf: the in-place op is recorded
+    ours.masked_fill_(ag.tensor(mask), 0.5)
+    theirs.masked_fill_(torch.tensor(mask), 0.5)
+    _same(ours, theirs)
+    (ours * ours).sum().backward()
+    (theirs * theirs).sum().backward()
+    _same(ours_x.grad, theirs_x.grad)
+    with pytest.raises(RuntimeError, match="leaf"):
+        ag.tensor(X, requires_grad=True).masked_fill_(ag.tensor(mask), 0.0)
+    base, reference = ag.tensor(X, dtype=ag.float32), torch.tensor(X, dtype=torch.float32)
+    _same(base.new_zeros(2, 3), reference.new_zeros(2, 3))
+    _same(base.new_ones((4,)), reference.new_ones((4,)))
+    _same(base.new_full((2,), 7), reference.new_full((2,), 7))
+    _same(base.new_tensor([1, 2]), reference.new_tensor([1, 2]))
+    assert base.new_zeros(2, dtype=ag.int64).dtype == np.int64
+
+
 def test_comparison_aliases_and_equal():
     torch = _torch()
     a, b = ag.tensor([1.0, 2.0, 3.0]), ag.tensor([3.0, 2.0, 1.0])

@@ -342,6 +342,12 @@ def sort(x, dim: int = -1, descending: bool = False, stable: bool = False, *, ax
 
 
 @method
+def argsort(x, dim: int = -1, descending: bool = False, stable: bool = False):
+    """The indices that sort `dim` (sort's indices), int64, no gradient."""
+    return sort(x, dim, descending, stable).indices
+
+
+@method
 def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """(values, indices) of the k largest (or smallest) elements along `dim`, largest first."""
     array = _array(x)

@@ -421,6 +421,46 @@ def unbind(x, dim: int = 0):
     return tuple(getitem(x, (*before, i)) for i in range(np.shape(_data(x))[dim]))
 
 
+def _along(x, dim: int, index) -> tuple:
+    """An index that applies `index` to dim `dim` of x and keeps every other dim."""
+    return (*(slice(None),) * (dim % np.ndim(_data(x))), index)
+
+
+@method
+def flip(x, dims):
+    """The order of the elements along `dims` reversed (a view), as torch.flip."""
+    for dim in (dims,) if isinstance(dims, int) else dims:
+        x = getitem(x, _along(x, dim, slice(None, None, -1)))
+    return x
+
+
+@method
+def roll(x, shifts, dims=None):
+    """Elements moved `shifts` places along `dims`, those pushed off the end coming back
+    at the start, as torch.roll; without dims, along the flattened tensor."""
+    if dims is None:
+        return reshape(roll(reshape(x, -1), shifts, 0), *np.shape(_data(x)))
+    shifts, dims = np.atleast_1d(shifts), np.atleast_1d(dims)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims; give one each")
+    for shift, dim in zip(shifts.tolist(), dims.tolist()):
+        order = np.roll(np.arange(np.shape(_data(x))[dim]), shift)
+        x = getitem(x, _along(x, dim, order))
+    return x
+
+
+@method
+def index_select(x, dim: int, index):
+    """The slices of `dim` at the positions in the 1-D integer `index`, as torch.index_select."""
+    positions = np.asarray(_data(index))
+    if positions.ndim != 1 or positions.dtype.kind not in "iu":
+        raise ValueError(
+            f"index_select: index must be a 1-D integer tensor, got {positions.dtype} of "
+            f"shape {positions.shape}"
+        )
+    return getitem(x, _along(x, dim, positions))
+
+
 @method
 def tril(x, diagonal: int = 0):
     """The lower triangle of the last two dims (elements above `diagonal` set to 0)."""

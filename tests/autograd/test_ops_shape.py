@@ -202,6 +202,32 @@ def split_calls(draw, dtype=np.float64, form="split"):
     return Call((x, sizes, dim))
 
 
+@st.composite
+def flip_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes(min_dims=1))
+    dims = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True))
+    return Call((_x(draw, shape, dtype), dims))
+
+
+@st.composite
+def roll_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes(min_dims=1))
+    x, shift = _x(draw, shape, dtype), draw(st.integers(-5, 5))
+    if draw(st.booleans()):
+        return Call((x, shift))  # along the flattened tensor
+    return Call((x, shift, draw(st.integers(-len(shape), len(shape) - 1))))
+
+
+@st.composite
+def index_select_calls(draw, dtype=np.float64):
+    shape = draw(strategies.array_shapes(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    index = draw(
+        hnp.arrays(np.int64, draw(st.integers(1, 4)), elements=st.integers(0, shape[dim] - 1))
+    )
+    return Call((_x(draw, shape, dtype), dim, index))
+
+
 def _pieces(pieces):
     """Every piece flattened and scaled by its place (1, 2, ...): the gradient shows which
     piece each element went to."""
@@ -272,6 +298,9 @@ CASES = {
     "split": (split_pieces, split_calls),
     "chunk": (chunk_pieces, _with(split_calls, form="chunk")),
     "unbind": (unbind_pieces, _with(split_calls, form="unbind")),
+    "flip": (S.flip, flip_calls),
+    "roll": (S.roll, roll_calls),
+    "index_select": (S.index_select, index_select_calls),
 }
 # helpers, and the in-place recorders (tested through x[i] = v and view writes in test_inplace.py)
 HELPERS = {"is_basic_index", "normalize_index", "sum_to", "IndexPut", "CopySlices"}
