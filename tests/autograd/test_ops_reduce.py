@@ -125,7 +125,7 @@ CASES = {
     R.topk: lambda dtype=np.float64: dim_calls(R.topk, dtype, largest=st.booleans()),
 }
 # no gradient (tested against PyTorch in tests/test_pytorch_names.py), and helpers
-NOT_DIFFERENTIABLE = {R.argmax, R.argmin, R.all, R.any, R.dims, R.along}
+NOT_DIFFERENTIABLE = {R.argmax, R.argmin, R.argsort, R.all, R.any, R.dims, R.along}
 
 
 def _name(op):
