@@ -701,9 +701,8 @@ class Tensor:
     def type(self, dtype: Any = None) -> Any:
         """PyTorch's `type`: without an argument the type's name ("torch.FloatTensor", as
         PyTorch spells it); with a dtype (or such a name) the tensor cast to it."""
-        names = {np.dtype(v): k for k, v in _TYPE_NAMES.items()}
         if dtype is None:
-            return f"torch.{names.get(self.dtype, 'Tensor')}"
+            return f"torch.{_TYPE_OF_DTYPE.get(self.dtype, 'Tensor')}"
         if isinstance(dtype, str) and dtype.rpartition(".")[2] in _TYPE_NAMES:
             dtype = _TYPE_NAMES[dtype.rpartition(".")[2]]
         return self.astype(types.as_dtype(dtype))
@@ -720,6 +719,7 @@ _TYPE_NAMES = {  # PyTorch's legacy type names, for Tensor.type
     "ByteTensor": np.uint8,
     "BoolTensor": np.bool_,
 }
+_TYPE_OF_DTYPE = {np.dtype(dtype): name for name, dtype in _TYPE_NAMES.items()}
 
 
 class _Size(int):

@@ -380,6 +380,11 @@ def stack(tensors, dim: int = 0, *, axis: int | None = None):
     )
 
 
+def _along(x, dim: int, index) -> tuple:
+    """An index that applies `index` to dim `dim` of x and keeps every other dim."""
+    return (*(slice(None),) * (dim % np.ndim(_data(x))), index)
+
+
 @method
 def split(x, split_size_or_sections, dim: int = 0):
     """Pieces along `dim` (views by slicing), as torch.split: an int gives pieces of that
@@ -400,8 +405,7 @@ def split(x, split_size_or_sections, dim: int = 0):
                 f"length of dim {dim}"
             )
     starts = np.cumsum([0, *sizes])
-    before = (slice(None),) * (dim % np.ndim(_data(x)))
-    return tuple(getitem(x, (*before, slice(a, b))) for a, b in zip(starts[:-1], starts[1:]))
+    return tuple(getitem(x, _along(x, dim, slice(a, b))) for a, b in zip(starts[:-1], starts[1:]))
 
 
 @method
@@ -417,13 +421,7 @@ def chunk(x, chunks: int, dim: int = 0):
 @method
 def unbind(x, dim: int = 0):
     """The slices along `dim`, that dim removed, as a tuple (torch.unbind)."""
-    before = (slice(None),) * (dim % np.ndim(_data(x)))
-    return tuple(getitem(x, (*before, i)) for i in range(np.shape(_data(x))[dim]))
-
-
-def _along(x, dim: int, index) -> tuple:
-    """An index that applies `index` to dim `dim` of x and keeps every other dim."""
-    return (*(slice(None),) * (dim % np.ndim(_data(x))), index)
+    return tuple(getitem(x, _along(x, dim, i)) for i in range(np.shape(_data(x))[dim]))
 
 
 @method
